@@ -1,0 +1,1 @@
+"""Profile: the account-and-workspace settings app of an ML experiment-tracking server."""

@@ -1,0 +1,152 @@
+"""The whole schema on one screen. Plain SQLModel tables; times are timezone-aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC, always hands back aware datetimes (SQLite forgets the zone otherwise)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+def _time(nullable: bool = False, **kwargs):
+    return Field(sa_type=UTCDateTime, nullable=nullable, **kwargs)
+
+
+def _fk(target: str, nullable: bool = False, ondelete: str = "CASCADE", index: bool = True):
+    return Field(sa_column_args=[sa.ForeignKey(target, ondelete=ondelete)], nullable=nullable, index=index)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=100)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = _time(default_factory=utcnow)
+    is_admin: bool = False
+    hidpi_override: bool = True
+    theme: str = Field(default="system", max_length=10)
+    # No foreign key (it would make user and workspace refer to each other); services only ever set it to a
+    # workspace the user is a member of, and fall back to the personal one when it no longer is.
+    active_workspace_id: int | None = None
+    failed_logins: int = 0
+    first_failed_login_at: datetime | None = _time(nullable=True, default=None)
+    locked_until: datetime | None = _time(nullable=True, default=None)
+
+
+class AuthSession(SQLModel, table=True):
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user_account.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _time(default_factory=utcnow)
+    expires_at: datetime = _time()
+    last_seen_at: datetime = _time(default_factory=utcnow)
+
+
+class Workspace(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    personal: bool = False
+    owner_id: int | None = _fk("user_account.id", nullable=True, ondelete="SET NULL")
+    max_members: int = 10
+    created_at: datetime = _time(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "user_id", name="uq_membership_workspace_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _fk("workspace.id")
+    user_id: int = _fk("user_account.id")
+    role: str = Field(default="member", max_length=10)  # owner | member
+    joined_at: datetime = _time(default_factory=utcnow)
+
+
+class Invitation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _fk("workspace.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by: int | None = _fk("user_account.id", nullable=True, ondelete="SET NULL")
+    created_at: datetime = _time(default_factory=utcnow)
+    expires_at: datetime = _time()
+    revoked_at: datetime | None = _time(nullable=True, default=None)
+    uses: int = 0
+
+
+class ApiCredential(SQLModel, table=True):
+    __tablename__ = "api_credential"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user_account.id")
+    workspace_id: int = _fk("workspace.id")
+    access_key: str = Field(max_length=30, unique=True)
+    secret_hash: str = Field(max_length=64)
+    label: str = Field(default="", max_length=200)
+    created_at: datetime = _time(default_factory=utcnow)
+    last_used_at: datetime | None = _time(nullable=True, default=None)
+    last_used_from: str = Field(default="", max_length=255)
+    expires_at: datetime | None = _time(nullable=True, default=None)
+    revoked_at: datetime | None = _time(nullable=True, default=None)
+
+
+class CloudCredential(SQLModel, table=True):
+    __tablename__ = "cloud_credential"
+    __table_args__ = (sa.UniqueConstraint("user_id", "bucket", "endpoint", name="uq_cloud_user_bucket_endpoint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user_account.id")
+    provider: str = Field(max_length=10)  # s3 | s3compat | gcs | azure
+    bucket: str = Field(max_length=63)
+    endpoint: str = Field(default="", max_length=255)  # normalised scheme://host[:port]; "" for AWS
+    region: str = Field(default="", max_length=32)
+    key: str = Field(default="", max_length=255)
+    secret_ciphertext: str = Field(default="", sa_type=sa.Text)
+    token_ciphertext: str = Field(default="", sa_type=sa.Text)
+    secret_last4: str = Field(default="", max_length=4)
+    created_at: datetime = _time(default_factory=utcnow)
+    updated_at: datetime = _time(default_factory=utcnow)
+    last_test_at: datetime | None = _time(nullable=True, default=None)
+    last_test_result: str = Field(default="", max_length=32)
+    last_test_message: str = Field(default="", max_length=500)
+
+
+class ServerSettings(SQLModel, table=True):
+    """One row (id 1): the installation's identity and its anonymous-usage decision."""
+
+    __tablename__ = "server_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    server_uuid: str = Field(max_length=36)
+    usage_enabled: bool | None = None
+    usage_decided_at: datetime | None = _time(nullable=True, default=None)
+    usage_decided_by: int | None = _fk("user_account.id", nullable=True, ondelete="SET NULL", index=False)
+    usage_decided_version: str = Field(default="", max_length=32)
+    last_report_at: datetime | None = _time(nullable=True, default=None)
+    last_report_error: str = Field(default="", max_length=500)

@@ -1,0 +1,51 @@
+"""Domain errors. Each message is fit to show a user as it is; `field` names the input it is about."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    """An input breaks a rule; `field` says which."""
+
+
+class NotSignedIn(DomainError):
+    def __init__(self, message: str = "Please log in again."):
+        super().__init__(message)
+
+
+class PermissionDenied(DomainError):
+    def __init__(self, message: str = "You are not allowed to do that."):
+        super().__init__(message)
+
+
+class NotFound(DomainError):
+    def __init__(self, message: str = "Not found."):
+        super().__init__(message)
+
+
+class InvalidLogin(DomainError):
+    GENERIC = "Email or password is incorrect."
+
+    def __init__(self, message: str = GENERIC):
+        super().__init__(message)
+
+
+class AccountLocked(DomainError):
+    """Too many failed sign-ins; the message says for how long."""
+
+
+class SignupClosed(DomainError):
+    def __init__(self):
+        super().__init__("Sign-up is closed on this server. Ask an administrator for an account.")
+
+
+class LimitReached(DomainError):
+    """A configured limit (members, credentials) would be exceeded."""

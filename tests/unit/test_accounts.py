@@ -1,0 +1,141 @@
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from profile_app import db
+from profile_app.models import AuthSession, Membership, User, Workspace, utcnow
+from profile_app.services import accounts, security
+from profile_app.services.errors import AccountLocked, InvalidLogin, SignupClosed, ValidationFailed
+
+PASSWORD = "correct horse battery"
+
+
+def test_sign_up_hosted_creates_personal_workspace(database):
+    user_id = accounts.sign_up("  Ada   Lovelace ", "  Ada@Example.COM ", PASSWORD)
+    account = accounts.get_account(user_id)
+    assert account.name == "Ada Lovelace"
+    assert account.email == "ada@example.com"
+    assert account.active_workspace_name == "Ada Lovelace's workspace"
+    assert account.initials == "AL"
+    assert account.hidpi_override is True
+    with db.read() as session:
+        user = session.get(User, user_id)
+        assert user.password_hash.startswith("$argon2id$")
+        assert PASSWORD not in user.password_hash
+        workspace = session.get(Workspace, user.active_workspace_id)
+        assert workspace.personal and workspace.owner_id == user_id
+        membership = session.exec(select(Membership).where(Membership.user_id == user_id)).one()
+        assert membership.role == "owner"
+
+
+def test_self_hosted_users_share_one_workspace_and_first_is_admin(database):
+    database(MODE="self-hosted")
+    first = accounts.sign_up("First User", "first@example.com", PASSWORD)
+    second = accounts.sign_up("Second User", "second@example.com", PASSWORD)
+    a, b = accounts.get_account(first), accounts.get_account(second)
+    assert a.is_admin and not b.is_admin
+    assert a.active_workspace_id == b.active_workspace_id
+    with db.read() as session:
+        assert session.exec(select(sa.func.count()).select_from(Workspace)).one() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "password", "field"),
+    [
+        ("Ada", "not-an-email", PASSWORD, "email"),
+        ("Ada", "", PASSWORD, "email"),
+        ("Ada", "ada@example", PASSWORD, "email"),
+        ("Ada", "ada@example.com", "short", "password"),
+        ("Ada", "ada@example.com", "x" * 129, "password"),
+        ("A", "ada@example.com", PASSWORD, "name"),
+        ("   ", "ada@example.com", PASSWORD, "name"),
+        ("x" * 101, "ada@example.com", PASSWORD, "name"),
+    ],
+)
+def test_sign_up_rejects_bad_input_and_writes_nothing(database, name, email, password, field):
+    with pytest.raises(ValidationFailed) as info:
+        accounts.sign_up(name, email, password)
+    assert info.value.field == field
+    with db.read() as session:
+        assert session.exec(select(sa.func.count()).select_from(User)).one() == 0
+
+
+def test_duplicate_email_is_refused_case_insensitively(database):
+    accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    with pytest.raises(ValidationFailed, match="already exists"):
+        accounts.sign_up("Other", "ADA@example.com", PASSWORD)
+
+
+def test_sign_up_closed(database):
+    database(SIGNUP_OPEN="false")
+    with pytest.raises(SignupClosed):
+        accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+
+
+def test_sign_in_issues_a_new_token_each_time_and_stores_only_its_hash(database):
+    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    first = accounts.sign_in("ADA@example.com", PASSWORD)
+    second = accounts.sign_in("ada@example.com", PASSWORD)
+    assert first != second and len(first) >= 43
+    assert accounts.resolve_session(first) == user_id
+    with db.read() as session:
+        hashes = session.exec(select(AuthSession.token_hash)).all()
+    assert security.token_digest(first) in hashes and first not in hashes
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(database):
+    accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    with pytest.raises(InvalidLogin) as wrong:
+        accounts.sign_in("ada@example.com", PASSWORD + "!")
+    with pytest.raises(InvalidLogin) as unknown:
+        accounts.sign_in("nobody@example.com", PASSWORD)
+    assert wrong.value.message == unknown.value.message == InvalidLogin.GENERIC
+
+
+def test_failures_lock_the_account_then_expire(database):
+    database(LOGIN_MAX_FAILURES="3", LOGIN_LOCK_MINUTES="15")
+    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    for _ in range(3):
+        with pytest.raises(InvalidLogin):
+            accounts.sign_in("ada@example.com", "wrong password!!")
+    with pytest.raises(AccountLocked, match="locked for 15 more minute"):
+        accounts.sign_in("ada@example.com", PASSWORD)  # even the right password
+    with db.transaction() as session:
+        session.get(User, user_id).locked_until = utcnow() - timedelta(seconds=1)
+    assert accounts.resolve_session(accounts.sign_in("ada@example.com", PASSWORD)) == user_id
+
+
+def test_failures_outside_the_window_do_not_add_up(database):
+    database(LOGIN_MAX_FAILURES="2")
+    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    with pytest.raises(InvalidLogin):
+        accounts.sign_in("ada@example.com", "wrong password!!")
+    with db.transaction() as session:
+        session.get(User, user_id).first_failed_login_at = utcnow() - timedelta(minutes=16)
+    with pytest.raises(InvalidLogin):
+        accounts.sign_in("ada@example.com", "wrong password!!")
+    assert accounts.sign_in("ada@example.com", PASSWORD)
+
+
+def test_sign_out_deletes_the_session(database):
+    accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    token = accounts.sign_in("ada@example.com", PASSWORD)
+    accounts.sign_out(token)
+    assert accounts.resolve_session(token) is None
+    with db.read() as session:
+        assert session.exec(select(sa.func.count()).select_from(AuthSession)).one() == 0
+
+
+def test_expired_session_is_refused_and_removed(database):
+    accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    token = accounts.sign_in("ada@example.com", PASSWORD)
+    with db.transaction() as session:
+        row = session.exec(select(AuthSession)).one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    assert accounts.resolve_session(token) is None
+    assert accounts.resolve_session("") is None
+    assert accounts.resolve_session("made-up") is None
+    with db.read() as session:
+        assert session.exec(select(sa.func.count()).select_from(AuthSession)).one() == 0
