@@ -1,0 +1,34 @@
+"""Operator commands: `python -m profile_app.manage <command>`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from profile_app.config import get_settings
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from profile_app.migrations import upgrade_to_head
+
+    upgrade_to_head()
+    print(f"Database at revision head ({get_settings().database_backend}).")
+    return 0
+
+
+COMMANDS = {
+    "migrate": (_migrate, "upgrade the database schema to the newest revision"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m profile_app.manage", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text)
+    args = parser.parse_args(argv)
+    return COMMANDS[args.command][0](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

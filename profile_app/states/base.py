@@ -1,0 +1,88 @@
+"""The signed-in user, as the browser may see them. Every section state subclasses AuthState and starts each
+handler that touches private data with `user_id = self._user_id()` (None means: not signed in, do nothing)."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from profile_app.config import get_settings
+from profile_app.services import accounts
+from profile_app.services.errors import DomainError
+
+SESSION_COOKIE = "profile_session"
+log = logging.getLogger(__name__)
+
+
+class AuthState(rx.State):
+    # The only credential the browser holds; the server keeps just its sha256.
+    session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict", max_age=60 * 60 * 24 * 30)
+
+    signed_in: bool = False
+    user_id: str = ""
+    user_name: str = ""
+    user_email: str = ""
+    user_initials: str = ""
+    is_admin: bool = False
+    workspace_name: str = ""
+    workspace_id: int = 0
+    hosted: bool = True
+    hidpi_override: bool = True
+    theme: str = "system"
+
+    def _user_id(self) -> int | None:
+        """Resolve the session on the server, every time: public vars are display only, never trusted."""
+        return accounts.resolve_session(self.session_token)
+
+    def _load_account(self, user_id: int) -> None:
+        account = accounts.get_account(user_id)
+        self.signed_in = True
+        self.user_id = str(account.id)
+        self.user_name = account.name
+        self.user_email = account.email
+        self.user_initials = account.initials
+        self.is_admin = account.is_admin
+        self.workspace_name = account.active_workspace_name
+        self.workspace_id = account.active_workspace_id or 0
+        self.hidpi_override = account.hidpi_override
+        self.theme = account.theme
+
+    def _forget_account(self) -> None:
+        self.signed_in = False
+        self.user_id = self.user_name = self.user_email = self.user_initials = ""
+        self.is_admin = False
+        self.workspace_name = ""
+        self.workspace_id = 0
+
+    @rx.event
+    def refresh_account(self):
+        """Re-read the header's facts (name, active workspace) after something changed them."""
+        user_id = self._user_id()
+        if user_id is None:
+            self._forget_account()
+            return
+        self._load_account(user_id)
+
+    @rx.event
+    def require_login(self):
+        """on_load of every signed-in page: resolve the session or go to /login and come back afterwards."""
+        self.hosted = get_settings().hosted
+        user_id = self._user_id()
+        if user_id is None:
+            self._forget_account()
+            path = self.router.url.path or "/profile"
+            return rx.redirect(f"/login?next={path}")
+        try:
+            self._load_account(user_id)
+        except DomainError:
+            self._forget_account()
+            return rx.redirect("/login")
+        return None
+
+    @rx.event
+    def log_out(self):
+        accounts.sign_out(self.session_token)
+        self.session_token = ""
+        self._forget_account()
+        return rx.redirect("/login")
