@@ -1,17 +1,45 @@
+"""Wiring only: the Reflex app, its pages, the HTTP API and the start-up tasks."""
+
+from __future__ import annotations
+
 import reflex as rx
 
-
-class S(rx.State):
-    count: int = 0
-
-    @rx.event
-    def inc(self):
-        self.count += 1
-
-
-def index():
-    return rx.vstack(rx.heading("hi"), rx.button("Inc", on_click=S.inc), rx.text(S.count))
+from profile_app.api import create_api
+from profile_app.config import get_settings
+from profile_app.pages.login import login_page, signup_page
+from profile_app.pages.profile import profile_page
+from profile_app.states.auth_forms import LoginState, SignupState
+from profile_app.states.base import AuthState, section_load_events
 
 
-app = rx.App()
-app.add_page(index, route="/")
+def prepare_database() -> None:
+    """The embedded default migrates its SQLite file to head before serving; production runs
+    `python -m profile_app.manage migrate` once, before it starts its workers."""
+    from profile_app.db import transaction
+    from profile_app.migrations import upgrade_to_head
+    from profile_app.services.accounts import ensure_server_settings
+
+    if get_settings().embedded:
+        upgrade_to_head()
+    with transaction() as session:
+        ensure_server_settings(session)
+
+
+def index() -> rx.Component:
+    return rx.center(rx.spinner(), height="50vh")
+
+
+app = rx.App(
+    theme=rx.theme(accent_color="indigo", radius="medium"),
+    api_transformer=create_api(),
+)
+app.register_lifespan_task(prepare_database)
+app.add_page(index, route="/", title="Profile", on_load=rx.redirect("/profile"))
+app.add_page(login_page, route="/login", title="Log in · Profile", on_load=LoginState.open_login)
+app.add_page(signup_page, route="/signup", title="Sign up · Profile", on_load=SignupState.open_signup)
+app.add_page(
+    profile_page,
+    route="/profile",
+    title="Profile",
+    on_load=[AuthState.require_login, *section_load_events()],
+)

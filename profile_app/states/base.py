@@ -14,6 +14,20 @@ from profile_app.services.errors import DomainError
 SESSION_COOKIE = "profile_session"
 log = logging.getLogger(__name__)
 
+# Section states of the Profile page register here (with @profile_section); the page loads each on open, and
+# after a workspace switch `AuthState.reload_sections` reloads them all so every table follows at once.
+SECTION_STATES: list[type[AuthState]] = []
+
+
+def profile_section(state_cls):
+    """Class decorator for a Profile-page section state; the class must define an `@rx.event def load(self)`."""
+    SECTION_STATES.append(state_cls)
+    return state_cls
+
+
+def section_load_events() -> list:
+    return [state_cls.load for state_cls in SECTION_STATES]
+
 
 class AuthState(rx.State):
     # The only credential the browser holds; the server keeps just its sha256.
@@ -65,13 +79,18 @@ class AuthState(rx.State):
         self._load_account(user_id)
 
     @rx.event
+    def reload_sections(self):
+        """After the active workspace changed: the header's facts and every registered section, no page reload."""
+        return [AuthState.refresh_account, *section_load_events()]
+
+    @rx.event
     def require_login(self):
         """on_load of every signed-in page: resolve the session or go to /login and come back afterwards."""
         self.hosted = get_settings().hosted
         user_id = self._user_id()
         if user_id is None:
             self._forget_account()
-            path = self.router.url.path or "/profile"
+            path = (self.router.url.path or "").rstrip("/") or "/profile"
             return rx.redirect(f"/login?next={path}")
         try:
             self._load_account(user_id)

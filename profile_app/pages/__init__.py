@@ -1,0 +1,1 @@
+"""Pages: login, signup, profile, invitation join."""
