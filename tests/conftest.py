@@ -17,6 +17,14 @@ from profile_app import config, db
 POSTGRES_ADMIN_URL = os.environ.get("PROFILE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Everything under tests/e2e is marked e2e, before `-m` selects (the production-path run uses it)."""
+    for item in items:
+        if "/tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+
+
 def _test_env(data_dir: Path) -> dict[str, str]:
     return {
         "PROFILE_MODE": "hosted",

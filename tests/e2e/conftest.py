@@ -30,12 +30,6 @@ PASSWORD = "correct horse battery staple"
 expect.set_options(timeout=15_000)
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
-
-
 def _server(tmp_path_factory, mode: str, port: int) -> Iterator[AppServer]:
     server = make_server(mode, port, tmp_path_factory.mktemp(f"app-{mode}"))
     server.start()

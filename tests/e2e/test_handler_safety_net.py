@@ -1,0 +1,239 @@
+"""Every public event handler of every app State, called over a raw socket.io connection the way a crafted
+client would: signed out, and signed in as another user with the victim's ids. Nothing of the victim's may change
+and nothing private of the victim's may come back. Handlers added later are picked up automatically."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+import time
+import typing
+import uuid
+
+import pytest
+import socketio
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from tests.e2e.conftest import PASSWORD
+
+# Reflex's frontend connects to `<backend>/_event`, which socket.io reads as both the path and the namespace.
+NAMESPACE = "/_event"
+# Anyone may try to log in as anyone: the per-account failure throttle is meant to count those attempts.
+PUBLICLY_AFFECTED_COLUMNS = {"failed_logins", "first_failed_login_at", "locked_until"}
+# Handlers that act on the caller's own session only, and would end the attacker's run early.
+NOT_ATTACKS = {"log_out"}
+
+
+def _app_states():
+    from reflex.state import State
+
+    import profile_app.profile_app  # noqa: F401  (imports and registers every state)
+
+    def walk(cls):
+        for sub in cls.get_substates():
+            yield sub
+            yield from walk(sub)
+
+    return [s for s in walk(State) if s.__module__.startswith("profile_app.")]
+
+
+def _handlers():
+    found = []
+    for state in _app_states():
+        for name, handler in state.event_handlers.items():
+            if name == "setvar" or name.startswith("_") or name in NOT_ATTACKS:
+                continue
+            found.append((state, name, handler))
+    return found
+
+
+def _argument_sets(handler, victim: dict) -> list[list]:
+    """Arguments a crafted message might carry: the victim's row ids and identifiers, empty forms."""
+    params = [p for p in inspect.signature(handler.fn).parameters.values() if p.name != "self"]
+    if not params:
+        return [[]]
+    try:
+        hints = typing.get_type_hints(handler.fn)
+    except Exception:
+        hints = {}
+    ids = victim["ids"] or [1]
+    strings = [str(i) for i in ids] + victim["strings"] + ["x"]
+    sets = []
+    for i in range(max(len(ids), len(strings))):
+        args = []
+        for param in params:
+            hint = hints.get(param.name, param.annotation)
+            if hint in (int, "int"):
+                args.append(ids[i % len(ids)])
+            elif hint in (bool, "bool"):
+                args.append(bool(i % 2))
+            elif hint in (dict, "dict") or typing.get_origin(hint) is dict:
+                args.append({k: strings[i % len(strings)] for k in victim["form_keys"]} if i else {})
+            elif hint in (list, "list") or typing.get_origin(hint) is list:
+                args.append([])
+            else:
+                args.append(strings[i % len(strings)])
+        sets.append(args)
+    return sets
+
+
+def _snapshot(engine, exclude_user_id: int | None, exclude_workspace_ids: set[int]) -> dict:
+    """Every row of every table, minus rows that are the attacker's own (they may legitimately change)."""
+    out = {}
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name == "auth_session":
+                continue
+            rows = []
+            for row in conn.execute(sa.select(table)).mappings():
+                row = {k: v for k, v in row.items() if k not in PUBLICLY_AFFECTED_COLUMNS}
+                if exclude_user_id is not None:
+                    if table.name == "user_account" and row["id"] == exclude_user_id:
+                        continue
+                    if any(row.get(col) == exclude_user_id for col in ("user_id", "created_by")):
+                        continue
+                    if row.get("workspace_id") in exclude_workspace_ids:
+                        continue
+                    if table.name == "workspace" and row["id"] in exclude_workspace_ids:
+                        continue
+                rows.append(json.dumps(row, default=str, sort_keys=True))
+            out[table.name] = sorted(rows)
+    return out
+
+
+class RawClient:
+    """A socket.io client speaking Reflex's event protocol, recording everything the server sends back."""
+
+    def __init__(self, base_url: str):
+        self.token = str(uuid.uuid4())
+        self.received: list[str] = []
+        self.lock = threading.Lock()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("event", self._record, namespace=NAMESPACE)
+        self.sio.connect(
+            f"{base_url}?token={self.token}",
+            socketio_path="/_event",
+            namespaces=[NAMESPACE],
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+
+    def _record(self, data):
+        with self.lock:
+            self.received.append(json.dumps(data, default=str))
+
+    def emit(self, name: str, payload: dict) -> None:
+        self.sio.emit(
+            "event",
+            {"name": name, "payload": payload, "router_data": {"pathname": "/profile", "asPath": "/profile"}},
+            namespace=NAMESPACE,
+        )
+
+    def settle(self, seconds: float = 0.3) -> None:
+        """Wait until the server has been quiet for a moment (no assertion on time)."""
+        last = -1
+        while True:
+            time.sleep(seconds)
+            with self.lock:
+                if len(self.received) == last:
+                    return
+                last = len(self.received)
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+
+def _seed_victim(app) -> dict:
+    """A victim with one of everything the app stores, made through the services."""
+    from profile_app.services import accounts
+
+    email = f"victim-{uuid.uuid4().hex[:6]}@example.com"
+    victim_id = accounts.sign_up("Victoria Private", email, PASSWORD)
+    session_token = accounts.sign_in(email, PASSWORD)
+    secrets_seen = [session_token]
+    strings = [email]
+    for seed in _EXTRA_SEEDS:
+        secret_values, identifiers = seed(victim_id)
+        secrets_seen += secret_values
+        strings += identifiers
+    return {
+        "id": victim_id,
+        "email": email,
+        "name": "Victoria Private",
+        "secrets": secrets_seen,
+        "strings": strings,
+        "form_keys": ["name", "email", "password", "label", "bucket", "key", "secret", "region", "host", "url"],
+    }
+
+
+# Features add seeders here: f(victim_id) -> (secret values that must never come back, identifiers to try).
+_EXTRA_SEEDS: list = []
+
+
+@pytest.fixture(scope="module")
+def seeded(hosted_app):
+    with hosted_app.services():
+        from profile_app.db import get_engine
+
+        victim = _seed_victim(hosted_app)
+        engine = get_engine()
+        with engine.connect() as conn:
+            max_id = max(
+                conn.execute(sa.text(f"SELECT COALESCE(MAX(id), 0) FROM {t.name}")).scalar()  # noqa: S608
+                for t in SQLModel.metadata.sorted_tables
+            )
+        victim["ids"] = list(range(1, max_id + 2))
+    return victim
+
+
+def _attack(app, victim, session_token: str | None, attacker_id: int | None, attacker_workspaces: set[int]):
+    from profile_app.db import get_engine
+    from profile_app.states.base import AuthState
+
+    handlers = _handlers()
+    assert handlers, "no handlers found: the enumeration is broken"
+    with app.services():
+        engine = get_engine()
+        before = _snapshot(engine, attacker_id, attacker_workspaces)
+        client = RawClient(app.base_url)
+        try:
+            if session_token:
+                client.emit(
+                    "reflex___state____state.reflex___state____update_vars_internal_state.update_vars_internal",
+                    {"vars": {f"{AuthState.get_full_name()}.session_token": session_token}},
+                )
+            for state, name, handler in handlers:
+                for args in _argument_sets(handler, victim):
+                    params = [p for p in inspect.signature(handler.fn).parameters if p != "self"]
+                    client.emit(f"{state.get_full_name()}.{name}", dict(zip(params, args, strict=True)))
+            client.settle()
+        finally:
+            client.close()
+        after = _snapshot(engine, attacker_id, attacker_workspaces)
+    assert before == after, "a crafted event changed another user's data"
+    leaked = "\n".join(client.received)
+    for private in [victim["email"], victim["name"], *victim["secrets"]]:
+        assert private not in leaked, f"private data came back over the socket: {private[:12]}…"
+    return client.received, len(handlers)
+
+
+def test_every_handler_signed_out_changes_nothing_and_leaks_nothing(hosted_app, seeded):
+    received, count = _attack(hosted_app, seeded, None, None, set())
+    assert count >= 5
+    assert received, "the server never answered: the protocol is wrong and the test proves nothing"
+
+
+def test_every_handler_signed_in_as_another_user_cannot_touch_the_victim(hosted_app, seeded):
+    with hosted_app.services():
+        from profile_app.services import accounts
+
+        email = f"attacker-{uuid.uuid4().hex[:6]}@example.com"
+        attacker_id = accounts.sign_up("Mallory Attacker", email, PASSWORD)
+        token = accounts.sign_in(email, PASSWORD)
+        workspaces = {accounts.get_account(attacker_id).active_workspace_id}
+    received, _ = _attack(hosted_app, seeded, token, attacker_id, workspaces)
+    assert any("Mallory Attacker" in message for message in received), (
+        "the attacker's session was not picked up, so the signed-in attack proves nothing"
+    )
