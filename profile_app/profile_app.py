@@ -29,10 +29,7 @@ def index() -> rx.Component:
     return rx.center(rx.spinner(), height="50vh")
 
 
-app = rx.App(
-    theme=rx.theme(accent_color="indigo", radius="medium"),
-    api_transformer=create_api(),
-)
+app = rx.App(api_transformer=create_api())
 app.register_lifespan_task(prepare_database)
 app.add_page(index, route="/", title="Profile", on_load=rx.redirect("/profile"))
 app.add_page(login_page, route="/login", title="Log in · Profile", on_load=LoginState.open_login)

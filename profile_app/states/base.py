@@ -29,9 +29,21 @@ def section_load_events() -> list:
     return [state_cls.load for state_cls in SECTION_STATES]
 
 
+def _session_cookie() -> rx.Cookie:
+    """The only credential the browser holds (the server keeps just its sha256): same-site strict, Secure when
+    the app is served over https, and no longer-lived than the server-side session."""
+    settings = get_settings()
+    return rx.Cookie(
+        "",
+        name=SESSION_COOKIE,
+        same_site="strict",
+        secure=settings.web_url.startswith("https://"),
+        max_age=settings.session_lifetime_hours * 3600,
+    )
+
+
 class AuthState(rx.State):
-    # The only credential the browser holds; the server keeps just its sha256.
-    session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict", max_age=60 * 60 * 24 * 30)
+    session_token: str = _session_cookie()
 
     signed_in: bool = False
     user_id: str = ""
