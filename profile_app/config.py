@@ -6,7 +6,7 @@ import base64
 import json
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -69,7 +69,7 @@ class Settings:
     signed_url_lifetime_seconds: int
     usage_report_url: str
     usage_report_period_hours: float
-    extra: dict[str, str] = field(default_factory=dict)
+    sql_statement_log: str
 
     @property
     def hosted(self) -> bool:
@@ -186,6 +186,7 @@ def load_settings() -> Settings:
         signed_url_lifetime_seconds=signed_url_lifetime,
         usage_report_url=_env("USAGE_REPORT_URL", ""),
         usage_report_period_hours=period,
+        sql_statement_log=_env("SQL_STATEMENT_LOG", ""),
     )
 
 

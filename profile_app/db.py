@@ -38,6 +38,16 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _install_statement_log(engine: Engine, path: str) -> None:
+    """Diagnostics for the queries-per-page benchmark: one line per SQL statement (its first words only, never
+    parameters), appended to `path`."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _log(_conn, _cursor, statement, _parameters, _context, _executemany):
+        with open(path, "a") as handle:
+            handle.write(" ".join(statement.split()[:6]) + "\n")
+
+
 def create_engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -45,8 +55,11 @@ def create_engine_for(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _install_sqlite_pragmas(engine)
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if log_path := get_settings().sql_statement_log:
+        _install_statement_log(engine, log_path)
+    return engine
 
 
 @lru_cache(maxsize=1)
