@@ -190,11 +190,12 @@ def seeded(hosted_app):
 
 def _attack(app, victim, session_token: str | None, attacker_id: int | None, attacker_workspaces: set[int]):
     from profile_app.db import get_engine
-    from profile_app.states.base import AuthState
 
-    handlers = _handlers()
-    assert handlers, "no handlers found: the enumeration is broken"
     with app.services():
+        from profile_app.states.base import AuthState
+
+        handlers = _handlers()
+        assert handlers, "no handlers found: the enumeration is broken"
         engine = get_engine()
         before = _snapshot(engine, attacker_id, attacker_workspaces)
         client = RawClient(app.base_url)
