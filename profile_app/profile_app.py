@@ -6,10 +6,12 @@ import reflex as rx
 
 from profile_app.api import create_api
 from profile_app.config import get_settings
+from profile_app.pages.join import join_page
 from profile_app.pages.login import login_page, signup_page
 from profile_app.pages.profile import profile_page
 from profile_app.states.auth_forms import LoginState, SignupState
 from profile_app.states.base import AuthState, section_load_events
+from profile_app.states.workspaces import JoinState
 
 
 def prepare_database() -> None:
@@ -40,3 +42,4 @@ app.add_page(
     title="Profile",
     on_load=[AuthState.require_login, *section_load_events()],
 )
+app.add_page(join_page, route="/join/[token]", title="Join a workspace · Profile", on_load=JoinState.open_join)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from profile_app.components.workspaces import workspace_switch_menu_items
 from profile_app.states.base import AuthState
 
 
@@ -25,6 +26,7 @@ def workspace_menu_items() -> list[rx.Component]:
             padding_y="0.25em",
         ),
         rx.menu.separator(),
+        *workspace_switch_menu_items(),
     ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from profile_app.components.layout import signed_in_page
+from profile_app.components.workspaces import members_section, workspaces_section
 from profile_app.states.base import AuthState
 
 
@@ -23,7 +24,7 @@ def account_summary() -> rx.Component:
 
 
 def sections() -> list[rx.Component]:
-    return [account_summary()]
+    return [account_summary(), workspaces_section(), members_section()]
 
 
 def profile_page() -> rx.Component:

@@ -336,11 +336,13 @@ def remove_member(user_id: int, member_user_id: int, workspace_id: int | None = 
         _drop_membership(session, _user(session, member_user_id), workspace_id)
 
 
-def leave_workspace(user_id: int, workspace_id: int) -> None:
-    """Leave a workspace other than one's own personal one. The membership, and the user's app credentials
-    in it, go in the same transaction; leaving the active workspace switches to the personal one."""
+def leave_workspace(user_id: int, workspace_id: int | None = None) -> str:
+    """Leave a workspace (default: the active one) other than one's own personal one; returns its name. The
+    membership, and the user's app credentials in it, go in the same transaction; leaving the active workspace
+    switches to the personal one."""
     _require_hosted()
     with transaction() as session:
+        workspace_id = _workspace_or_active(session, user_id, workspace_id)
         membership = _require_membership(session, workspace_id, user_id)
         workspace = session.get(Workspace, workspace_id)
         if workspace.personal and workspace.owner_id == user_id:
@@ -348,6 +350,7 @@ def leave_workspace(user_id: int, workspace_id: int) -> None:
         if membership.role == OWNER:
             raise PermissionDenied("The owner cannot leave their workspace.")
         _drop_membership(session, _user(session, user_id), workspace_id)
+        return workspace.name
 
 
 # ---------------------------------------------------------------------------------------------------- invitations
