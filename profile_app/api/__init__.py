@@ -9,7 +9,8 @@ API_PREFIX = "/api"
 
 
 def create_api() -> FastAPI:
-    from profile_app.api import health
+    from profile_app.api import clearml, health
+    from profile_app.api.envelope import ApiFailure, failure_handler
 
     api = FastAPI(
         title="Profile API",
@@ -19,4 +20,6 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     api.include_router(health.router, prefix=API_PREFIX)
+    api.include_router(clearml.router, prefix=API_PREFIX)
+    api.add_exception_handler(ApiFailure, failure_handler)
     return api

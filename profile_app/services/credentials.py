@@ -1,0 +1,445 @@
+"""App credentials: the access key / secret key pairs the ClearML SDK logs in with, and the tokens it gets for them.
+
+Key format (documented for secret scanners):
+- access key: 24 characters of A-Z and 0-9 from `secrets` (about 124 bits), unique, public, shown in the table.
+- secret key: ``pfsk_`` + 43 characters of base64url (32 random bytes = 256 bits) + 6 characters of base62 that
+  encode the CRC32 of the 43 random characters. 54 characters in all, only ``A-Za-z0-9_-``. The fixed prefix lets
+  scanners find leaked secrets; the checksum lets them (and us) reject mistyped or invented ones without a lookup.
+  Only the sha256 of the secret is stored; a 256-bit random secret needs no slow hash, and verification compares
+  digests in constant time.
+
+A login exchanges a key pair for a JWT (HS256, signed with settings.secret_key) naming the user, the workspace and
+the credential; every authenticated call re-checks that the credential is still active and the user still a member.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from profile_app.config import APP_VERSION, get_settings
+from profile_app.db import read, transaction
+from profile_app.models import ApiCredential, Membership, User, Workspace, utcnow
+from profile_app.services import security
+from profile_app.services.errors import DomainError, LimitReached, NotFound, NotSignedIn, ValidationFailed
+
+ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
+ACCESS_KEY_LENGTH = 24
+SECRET_PREFIX = "pfsk_"  # noqa: S105 (a public marker, not a secret)
+SECRET_RANDOM_BYTES = 32
+SECRET_BODY_LENGTH = 43  # base64url of 32 bytes, unpadded
+CHECKSUM_LENGTH = 6
+SECRET_LENGTH = len(SECRET_PREFIX) + SECRET_BODY_LENGTH + CHECKSUM_LENGTH
+_BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+LABEL_MAX = 200
+STANDARD_EXPIRY_DAYS = (30, 90, 365)
+JWT_ALGORITHM = "HS256"
+JWT_ISSUER = "profile"
+# What the ClearML SDK reads from the token to pick its request versions; it decodes without verifying.
+API_VERSION = "2.23"
+FROM_MAX = 255
+
+
+class InvalidCredentials(DomainError):
+    """A login or token that does not (or no longer) identify active credentials. One message for every cause."""
+
+    def __init__(self, message: str = "Invalid or revoked credentials."):
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    """One row of the App credentials table. Never carries the secret or its hash."""
+
+    access_key: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    last_used_from: str
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewCredentials:
+    """Returned once, right after creation: the only time the secret exists outside the caller's hands."""
+
+    access_key: str
+    secret_key: str
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    web_server: str
+    api_server: str
+    files_server: str
+
+    @property
+    def local_python(self) -> str:
+        return local_python_block(self.access_key, self.secret_key, self.web_server, self.api_server, self.files_server)
+
+    @property
+    def jupyter_notebook(self) -> str:
+        return jupyter_notebook_lines(
+            self.access_key, self.secret_key, self.web_server, self.api_server, self.files_server
+        )
+
+
+@dataclass(frozen=True)
+class TokenIdentity:
+    user_id: int
+    workspace_id: int
+    credential_id: int
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """What `users.get_current_user` tells an SDK about its caller."""
+
+    id: int
+    name: str
+    email: str
+    workspace_id: int
+    workspace_name: str
+    role: str
+
+
+# --- formats ----------------------------------------------------------------------------------------------------
+
+
+def local_python_block(access_key: str, secret_key: str, web_server: str, api_server: str, files_server: str) -> str:
+    """The block `clearml-init` reads (ClearML's own "Copy to clipboard" format)."""
+    return (
+        "api {\n"
+        f"  web_server: {web_server}\n"
+        f"  api_server: {api_server}\n"
+        f"  files_server: {files_server}\n"
+        "  credentials {\n"
+        f'    "access_key" = "{access_key}"\n'
+        f'    "secret_key" = "{secret_key}"\n'
+        "  }\n"
+        "}\n"
+    )
+
+
+def jupyter_notebook_lines(
+    access_key: str, secret_key: str, web_server: str, api_server: str, files_server: str
+) -> str:
+    """IPython `%env` magics that configure the SDK inside a notebook."""
+    return (
+        f"%env CLEARML_WEB_HOST={web_server}\n"
+        f"%env CLEARML_API_HOST={api_server}\n"
+        f"%env CLEARML_FILES_HOST={files_server}\n"
+        f"%env CLEARML_API_ACCESS_KEY={access_key}\n"
+        f"%env CLEARML_API_SECRET_KEY={secret_key}\n"
+    )
+
+
+def new_access_key() -> str:
+    return "".join(secrets.choice(ACCESS_KEY_ALPHABET) for _ in range(ACCESS_KEY_LENGTH))
+
+
+def _checksum(body: str) -> str:
+    value = zlib.crc32(body.encode())
+    digits = []
+    for _ in range(CHECKSUM_LENGTH):
+        value, remainder = divmod(value, 62)
+        digits.append(_BASE62[remainder])
+    return "".join(reversed(digits))
+
+
+def new_secret_key() -> str:
+    body = secrets.token_urlsafe(SECRET_RANDOM_BYTES)
+    return SECRET_PREFIX + body + _checksum(body)
+
+
+def secret_well_formed(secret_key: str) -> bool:
+    """Prefix, length and checksum: a cheap offline check that a string is one of our secrets."""
+    if len(secret_key) != SECRET_LENGTH or not secret_key.startswith(SECRET_PREFIX):
+        return False
+    body = secret_key[len(SECRET_PREFIX) : len(SECRET_PREFIX) + SECRET_BODY_LENGTH]
+    return secrets.compare_digest(_checksum(body), secret_key[-CHECKSUM_LENGTH:])
+
+
+# --- rules ------------------------------------------------------------------------------------------------------
+
+
+def expiry_choices() -> tuple[int | None, ...]:
+    """The expiries a user may pick, in days (None = never). An administrator's maximum removes Never and caps."""
+    maximum = get_settings().credentials_max_expiry_days
+    if not maximum:
+        return (None, *STANDARD_EXPIRY_DAYS)
+    allowed = [days for days in STANDARD_EXPIRY_DAYS if days <= maximum]
+    if maximum not in allowed:
+        allowed.append(maximum)
+    return tuple(allowed)
+
+
+def validate_label(label: str | None) -> str:
+    label = " ".join((label or "").split())
+    if len(label) > LABEL_MAX:
+        raise ValidationFailed(f"Label must be at most {LABEL_MAX} characters.", field="label")
+    return label
+
+
+def _validate_expiry(expiry_days: int | None) -> int | None:
+    choices = expiry_choices()
+    if expiry_days not in choices:
+        shown = ", ".join("Never" if days is None else f"{days} days" for days in choices)
+        raise ValidationFailed(f"Choose an expiry from: {shown}.", field="expiry")
+    return expiry_days
+
+
+def _active(now: datetime):
+    return sa.and_(
+        ApiCredential.revoked_at.is_(None),
+        sa.or_(ApiCredential.expires_at.is_(None), ApiCredential.expires_at > now),
+    )
+
+
+def _is_active(row: ApiCredential, now: datetime) -> bool:
+    return row.revoked_at is None and (row.expires_at is None or row.expires_at > now)
+
+
+def _summary(row: ApiCredential) -> CredentialSummary:
+    return CredentialSummary(
+        access_key=row.access_key,
+        label=row.label,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        last_used_from=row.last_used_from,
+        expires_at=row.expires_at,
+    )
+
+
+def _is_member(session: Session, user_id: int, workspace_id: int) -> bool:
+    found = session.exec(
+        select(Membership.id).where(Membership.user_id == user_id, Membership.workspace_id == workspace_id)
+    ).first()
+    return found is not None
+
+
+def _resolve_workspace(session: Session, user_id: int, workspace_id: int | None) -> int:
+    """The given workspace (API callers act in their token's) or the user's active one; must be a member."""
+    if workspace_id is None:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotSignedIn()
+        workspace_id = user.active_workspace_id
+    if workspace_id is None or not _is_member(session, user_id, workspace_id):
+        raise NotFound("You are not a member of this workspace.")
+    return workspace_id
+
+
+def _own_credential(session: Session, user_id: int, access_key: str, *, lock: bool = False) -> ApiCredential:
+    """The caller's own credential with this access key; someone else's looks exactly like a missing one."""
+    query = select(ApiCredential).where(ApiCredential.access_key == (access_key or "").strip())
+    if lock:
+        query = query.with_for_update()
+    row = session.exec(query).first()
+    if row is None or row.user_id != user_id or row.revoked_at is not None:
+        raise NotFound("These credentials do not exist or were revoked.")
+    return row
+
+
+# --- the user's own credentials -----------------------------------------------------------------------------------
+
+
+def create_credentials(
+    user_id: int, label: str = "", expiry_days: int | None = None, workspace_id: int | None = None
+) -> NewCredentials:
+    """New credentials in the user's active workspace (or `workspace_id`); the secret is returned only here."""
+    settings = get_settings()
+    label = validate_label(label)
+    expiry_days = _validate_expiry(expiry_days)
+    secret_key = new_secret_key()
+    now = utcnow()
+    with transaction() as session:
+        # Lock the user row so two concurrent creations cannot both pass the limit (SQLite: BEGIN IMMEDIATE).
+        user = session.exec(select(User).where(User.id == user_id).with_for_update()).first()
+        if user is None:
+            raise NotSignedIn()
+        workspace_id = _resolve_workspace(session, user_id, workspace_id)
+        active = session.exec(
+            select(sa.func.count())
+            .select_from(ApiCredential)
+            .where(ApiCredential.user_id == user_id, ApiCredential.workspace_id == workspace_id, _active(now))
+        ).one()
+        if active >= settings.credentials_limit:
+            raise LimitReached(
+                f"You already have {active} active credentials in this workspace, the most allowed is "
+                f"{settings.credentials_limit}. Revoke some you no longer use, then create new ones."
+            )
+        access_key = new_access_key()
+        while session.exec(select(ApiCredential.id).where(ApiCredential.access_key == access_key)).first():
+            access_key = new_access_key()  # 36^24 keys: practically never loops
+        row = ApiCredential(
+            user_id=user_id,
+            workspace_id=workspace_id,
+            access_key=access_key,
+            secret_hash=security.token_digest(secret_key),
+            label=label,
+            created_at=now,
+            expires_at=now + timedelta(days=expiry_days) if expiry_days else None,
+        )
+        session.add(row)
+    return NewCredentials(
+        access_key=access_key,
+        secret_key=secret_key,
+        label=label,
+        created_at=now,
+        expires_at=row.expires_at,
+        web_server=settings.web_url,
+        api_server=settings.api_url,
+        files_server=settings.files_url,
+    )
+
+
+def list_credentials(user_id: int, workspace_id: int | None = None) -> list[CredentialSummary]:
+    """The user's own active credentials in the active workspace (or `workspace_id`), newest first."""
+    now = utcnow()
+    with read() as session:
+        workspace_id = _resolve_workspace(session, user_id, workspace_id)
+        rows = session.exec(
+            select(ApiCredential)
+            .where(ApiCredential.user_id == user_id, ApiCredential.workspace_id == workspace_id, _active(now))
+            .order_by(ApiCredential.created_at.desc(), ApiCredential.id.desc())
+        ).all()
+    return [_summary(row) for row in rows]
+
+
+def edit_label(user_id: int, access_key: str, label: str) -> CredentialSummary:
+    """Rename the user's own credentials; an empty label clears it."""
+    label = validate_label(label)
+    with transaction() as session:
+        row = _own_credential(session, user_id, access_key, lock=True)
+        row.label = label
+        session.add(row)
+        return _summary(row)
+
+
+def revoke_credentials(user_id: int, access_key: str) -> None:
+    """Revoke the user's own credentials: logins and tokens made with them stop working at once."""
+    with transaction() as session:
+        row = _own_credential(session, user_id, access_key, lock=True)
+        row.revoked_at = utcnow()
+        session.add(row)
+
+
+# --- logins and tokens ----------------------------------------------------------------------------------------------
+
+
+def _issue_token(row: ApiCredential, expiration_sec: int | None, now: datetime) -> str:
+    settings = get_settings()
+    lifetime = timedelta(days=settings.token_lifetime_days)
+    if expiration_sec is not None and expiration_sec > 0:
+        lifetime = min(lifetime, timedelta(seconds=expiration_sec))
+    expires = now + lifetime
+    if row.expires_at is not None:
+        expires = min(expires, row.expires_at)
+    claims = {
+        "iss": JWT_ISSUER,
+        "sub": str(row.user_id),
+        "user": row.user_id,
+        "company": row.workspace_id,
+        "cred": row.id,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "api_version": API_VERSION,
+        "server_version": APP_VERSION,
+        "feature_set": "basic",
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm=JWT_ALGORITHM)
+
+
+def _record_use(session: Session, row: ApiCredential, client_from: str, now: datetime) -> None:
+    row.last_used_at = now
+    row.last_used_from = (client_from or "").strip()[:FROM_MAX]
+    session.add(row)
+
+
+def login(access_key: str, secret_key: str, client_from: str = "", expiration_sec: int | None = None) -> str:
+    """Exchange an access key and secret for a signed token; records when and from where they were used."""
+    access_key = (access_key or "").strip()
+    secret_key = (secret_key or "").strip()
+    if not access_key or not secret_well_formed(secret_key):
+        raise InvalidCredentials()
+    digest = security.token_digest(secret_key)
+    now = utcnow()
+    with transaction() as session:
+        row = session.exec(select(ApiCredential).where(ApiCredential.access_key == access_key)).first()
+        if row is None or not security.digests_match(row.secret_hash, digest):
+            raise InvalidCredentials()
+        if not _is_active(row, now) or not _is_member(session, row.user_id, row.workspace_id):
+            raise InvalidCredentials()
+        _record_use(session, row, client_from, now)
+        return _issue_token(row, expiration_sec, now)
+
+
+def _decode(token: str) -> dict:
+    try:
+        return jwt.decode(
+            token,
+            get_settings().secret_key,
+            algorithms=[JWT_ALGORITHM],
+            issuer=JWT_ISSUER,
+            options={"require": ["exp", "iat", "sub"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidCredentials("Invalid or expired token.") from exc
+
+
+def _token_credential(session: Session, token: str, now: datetime) -> ApiCredential:
+    claims = _decode(token)
+    try:
+        user_id, workspace_id, credential_id = int(claims["user"]), int(claims["company"]), int(claims["cred"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidCredentials("Invalid or expired token.") from exc
+    row = session.get(ApiCredential, credential_id)
+    if row is None or row.user_id != user_id or row.workspace_id != workspace_id or not _is_active(row, now):
+        raise InvalidCredentials()
+    if not _is_member(session, user_id, workspace_id):
+        raise InvalidCredentials()
+    return row
+
+
+def authenticate_token(token: str) -> TokenIdentity:
+    """Who a bearer token speaks for, re-checked against the database on every call (revocation is immediate)."""
+    with read() as session:
+        row = _token_credential(session, token or "", utcnow())
+    return TokenIdentity(user_id=row.user_id, workspace_id=row.workspace_id, credential_id=row.id)
+
+
+def refresh_token(token: str, client_from: str = "", expiration_sec: int | None = None) -> str:
+    """auth.login with a bearer token (the SDK does this when given CLEARML_AUTH_TOKEN): a fresh token."""
+    now = utcnow()
+    with transaction() as session:
+        row = _token_credential(session, token or "", now)
+        _record_use(session, row, client_from, now)
+        return _issue_token(row, expiration_sec, now)
+
+
+def get_current_user(identity: TokenIdentity) -> CurrentUser:
+    with read() as session:
+        found = session.exec(
+            select(User, Workspace, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Workspace, Workspace.id == Membership.workspace_id)
+            .where(User.id == identity.user_id, Workspace.id == identity.workspace_id)
+        ).first()
+    if found is None:
+        raise InvalidCredentials()
+    user, workspace, role = found
+    return CurrentUser(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        workspace_id=workspace.id,
+        workspace_name=workspace.name,
+        role=role,
+    )
