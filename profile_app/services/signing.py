@@ -1,0 +1,152 @@
+"""Signed links: turn a storage URL the web UI shows (s3://, gs://, azure://, https://host/bucket/key) into a
+time-limited URL signed on the server with the caller's stored credentials, so secrets never reach a browser.
+
+Matching follows ClearML: the row whose bucket and host the URL names, ignoring the scheme; `s3://bucket/key`
+means AWS (a row without a host), `gs://bucket/key` a GCS row."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import unquote, urlsplit
+
+from profile_app.config import get_settings
+from profile_app.models import utcnow
+from profile_app.services import cloud_access
+from profile_app.services.errors import NotFound, ValidationFailed
+
+MAX_LIFETIME_SECONDS = 7 * 24 * 3600  # SigV4 presigned URLs cannot live longer
+STORAGE_SCHEMES = ("s3", "gs", "azure", "https", "http")
+URL_FORMS = (
+    "s3://bucket/key, s3://host:port/bucket/key, https://host:port/bucket/key, gs://bucket/key or "
+    "azure://account.blob.core.windows.net/container/path"
+)
+_AWS_VIRTUAL_HOST = re.compile(r"^(?P<bucket>[a-z0-9.-]+)\.s3(?:[.-](?P<region>[a-z0-9-]+))?\.amazonaws\.com$")
+_AWS_PATH_HOST = re.compile(r"^s3(?:[.-](?P<region>[a-z0-9-]+))?\.amazonaws\.com$")
+
+
+class NotAStorageUrl(ValidationFailed):
+    def __init__(self, detail: str = ""):
+        super().__init__(f"This is not a storage URL{detail}. Use {URL_FORMS}.", "url")
+
+
+class NoMatchingCloudAccess(NotFound):
+    def __init__(self, bucket: str, where: str):
+        super().__init__(
+            f"None of your Cloud access rows matches bucket {bucket!r} {where}. Add access keys for it under "
+            "Cloud access on your Profile page."
+        )
+
+
+@dataclass(frozen=True)
+class SignedLink:
+    url: str
+    expires_at: datetime
+    provider: str
+    bucket: str
+    key: str
+
+
+@dataclass(frozen=True)
+class StorageLocation:
+    """A parsed storage URL: `address` is host[:port] plus path without the scheme, for prefix matching."""
+
+    scheme: str
+    netloc: str
+    path: str
+
+    @property
+    def address(self) -> str:
+        return f"{self.netloc}/{self.path}"
+
+
+def parse_storage_url(url: str) -> StorageLocation:
+    text = url.strip()
+    if not text:
+        raise ValidationFailed(f"Enter a storage URL: {URL_FORMS}.", "url")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (validates the port)
+    except ValueError:
+        raise NotAStorageUrl(" (its host or port is malformed)") from None
+    scheme = parts.scheme.lower()
+    if scheme not in STORAGE_SCHEMES or not parts.netloc:
+        raise NotAStorageUrl()
+    if parts.username or parts.password:
+        raise NotAStorageUrl(" (it contains a user name or password)")
+    path = unquote(parts.path.lstrip("/"))
+    return StorageLocation(scheme=scheme, netloc=parts.netloc.lower(), path=path)
+
+
+def _host_address(host: str) -> str:
+    """A row's host without its scheme: `host[:port][/account]`, as URLs name it."""
+    return host.split("://", 1)[-1] if host else ""
+
+
+def _find_row(user_id: int, location: StorageLocation) -> tuple[int, str]:
+    """(row id, object key) of the caller's row this URL names, or NoMatchingCloudAccess."""
+    rows = cloud_access.matching_rows(user_id)
+    best: tuple[int, int, str] | None = None  # (prefix length, row id, key)
+    for row_id, _provider, bucket, host in rows:
+        if not host:
+            continue
+        prefix = f"{_host_address(host)}/{bucket}/"
+        if location.address.startswith(prefix) and (best is None or len(prefix) > best[0]):
+            best = (len(prefix), row_id, location.address[len(prefix) :])
+    if best is not None:
+        return best[1], best[2]
+    bucket, key, wanted_provider, where = _bucket_without_row_host(location)
+    for row_id, provider, row_bucket, host in rows:
+        if row_bucket == bucket and provider == wanted_provider and (provider == cloud_access.GCS or not host):
+            return row_id, key
+    raise NoMatchingCloudAccess(bucket, where)
+
+
+def _bucket_without_row_host(location: StorageLocation) -> tuple[str, str, str, str]:
+    """(bucket, key, provider, where) for URLs that name a bucket without a stored host: s3://bucket/key,
+    gs://bucket/key and AWS's own https hosts."""
+    if location.scheme == "gs":
+        return location.netloc, location.path, cloud_access.GCS, "on Google Cloud Storage"
+    host = location.netloc.split(":", 1)[0]
+    if location.scheme in ("https", "http"):
+        if match := _AWS_VIRTUAL_HOST.match(host):
+            return match["bucket"], location.path, cloud_access.S3, "on AWS S3"
+        if _AWS_PATH_HOST.match(host):
+            bucket, _, key = location.path.partition("/")
+            return bucket, key, cloud_access.S3, "on AWS S3"
+    if location.scheme == "s3" and ":" not in location.netloc:
+        return location.netloc, location.path, cloud_access.S3, "on AWS S3"
+    bucket = location.path.partition("/")[0]
+    return bucket, "", "", f"at {location.netloc}"
+
+
+def _lifetime(requested: int | None) -> int:
+    if requested is None:
+        return get_settings().signed_url_lifetime_seconds
+    if not 1 <= requested <= MAX_LIFETIME_SECONDS:
+        raise ValidationFailed(
+            f"A link can live from 1 second to 7 days ({MAX_LIFETIME_SECONDS} seconds).", "expires_in"
+        )
+    return requested
+
+
+def sign_storage_url(user_id: int, url: str, lifetime_seconds: int | None = None) -> SignedLink:
+    """A time-limited GET link for the object `url` names. S3 family: a SigV4 presigned URL (no network call).
+    Azure: the blob URL plus the stored SAS, which expires when the SAS does (we hold no account key to mint a
+    shorter one)."""
+    location = parse_storage_url(url)
+    lifetime = _lifetime(lifetime_seconds)
+    row_id, key = _find_row(user_id, location)
+    if not key or key.endswith("/"):
+        raise ValidationFailed("This storage URL names a bucket or folder, not an object.", "url")
+    credentials = cloud_access.stored_credentials(user_id, row_id)
+    if credentials.provider == cloud_access.AZURE:
+        _, expiry = cloud_access.parse_sas(credentials.secret)
+        link = cloud_access.azure_blob_url(credentials.host, credentials.bucket, key, credentials.secret)
+        return SignedLink(link, expiry, credentials.provider, credentials.bucket, key)
+    signed_at = utcnow().replace(microsecond=0)
+    link = cloud_access.s3_client(credentials).generate_presigned_url(
+        "get_object", Params={"Bucket": credentials.bucket, "Key": key}, ExpiresIn=lifetime
+    )
+    return SignedLink(link, signed_at + timedelta(seconds=lifetime), credentials.provider, credentials.bucket, key)

@@ -1,0 +1,341 @@
+"""Cloud access service: every validation rule, masked rows, edit keeps secrets, encryption at rest, rotation."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from profile_app import db
+from profile_app.models import CloudCredential, utcnow
+from profile_app.services import accounts, cloud_access, crypto
+from profile_app.services.cloud_access import AZURE, GCS, S3, S3_COMPATIBLE, CloudAccessInput
+from profile_app.services.errors import NotFound, ValidationFailed
+from tests.conftest import random_password
+
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def _user(name: str = "Ada") -> int:
+    return accounts.sign_up(name, f"{name.lower()}-{random_password()[-6:]}@example.com", random_password())
+
+
+def future_sas(days: int = 30, **extra: str) -> str:
+    expiry = (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    parts = {
+        "sv": "2021-08-06",
+        "ss": "b",
+        "srt": "co",
+        "sp": "rl",
+        "se": expiry,
+        "sig": "c2lnbmF0dXJlZm9ydGVzdA%3D%3D",
+    }
+    parts.update(extra)
+    return "&".join(f"{k}={v}" for k, v in parts.items() if v)
+
+
+def s3_input(**changes) -> CloudAccessInput:
+    values = dict(provider=S3, bucket="my-bucket", key=AWS_KEY, secret=AWS_SECRET, region="eu-west-3")
+    values.update(changes)
+    return CloudAccessInput(**values)
+
+
+def expect_error(data: CloudAccessInput, field: str, fragment: str) -> None:
+    user_id = _user()
+    with pytest.raises(ValidationFailed) as caught:
+        cloud_access.add_cloud_access(user_id, data)
+    assert caught.value.field == field
+    assert fragment in caught.value.message
+    assert cloud_access.list_cloud_access(user_id) == ()
+
+
+@pytest.mark.parametrize(
+    ("bucket", "fragment"),
+    [
+        ("ab", "3 to 63"),
+        ("a" * 64, "3 to 63"),
+        ("My-Bucket", "lowercase letters"),
+        ("my_bucket", "lowercase letters"),
+        ("-bucket", "start and end"),
+        ("bucket-", "start and end"),
+        ("my..bucket", "two dots"),
+        ("my.-bucket", "dot next to a hyphen"),
+        ("192.168.5.4", "IP address"),
+        ("xn--bucket", "'xn--'"),
+        ("sthree-bucket", "'sthree-'"),
+        ("bucket-s3alias", "'-s3alias'"),
+        ("bucket--ol-s3", "'--ol-s3'"),
+    ],
+)
+def test_s3_bucket_rules(database, bucket, fragment):
+    expect_error(s3_input(bucket=bucket), "bucket", fragment)
+
+
+@pytest.mark.parametrize(
+    ("bucket", "fragment"),
+    [
+        ("ab", "3 to 63"),
+        ("my.container", "lowercase letters, digits and hyphens"),
+        ("-container", "start and end"),
+        ("my--container", "two hyphens"),
+    ],
+)
+def test_azure_container_rules(database, bucket, fragment):
+    data = CloudAccessInput(
+        provider=AZURE, bucket=bucket, secret=future_sas(), host="https://acct.blob.core.windows.net"
+    )
+    expect_error(data, "bucket", fragment)
+
+
+def test_gcs_bucket_rules(database):
+    expect_error(CloudAccessInput(provider=GCS, bucket="googlebucket", key="GOOG1EKEY", secret="s"), "bucket", "goog")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "fragment"),
+    [
+        ({"provider": "dropbox"}, "provider", "Choose a provider"),
+        ({"bucket": " "}, "bucket", "Enter a bucket name"),
+        ({"key": ""}, "key", "Enter the access key"),
+        ({"key": "not-an-aws-key"}, "key", "16 to 128"),
+        ({"secret": ""}, "secret", "Enter the secret key"),
+        ({"secret": "has space"}, "secret", "spaces"),
+        ({"token": "a b"}, "token", "spaces"),
+        ({"region": "Europe"}, "region", "us-east-1"),
+        ({"region": "eu_west_1"}, "region", "us-east-1"),
+        ({"host": "https://s3.example.com"}, "host", "Leave Host (Endpoint) empty for AWS S3"),
+    ],
+)
+def test_field_rules(database, changes, field, fragment):
+    expect_error(s3_input(**changes), field, fragment)
+
+
+@pytest.mark.parametrize(
+    ("host", "fragment"),
+    [
+        ("", "Enter the Host"),
+        ("minio.example.com:9000", "must be a URL starting with https://"),
+        ("ftp://minio.example.com", "must be a URL starting with https://"),
+        ("https://user:pw@minio.example.com", "user name or password"),
+        ("https://minio.example.com/some/path", "cannot have a path"),
+        ("https://minio.example.com?x=1", "query"),
+        ("https://minio.example.com#frag", "fragment"),
+        ("https://minio.example.com:99999", "invalid port"),
+        ("https://", "must be a URL"),
+    ],
+)
+def test_host_rules(database, host, fragment):
+    expect_error(s3_input(provider=S3_COMPATIBLE, key="minio", host=host), "host", fragment)
+
+
+def test_empty_region_means_us_east_1_and_host_is_normalised(database):
+    user_id = _user()
+    row = cloud_access.add_cloud_access(
+        user_id, s3_input(provider=S3_COMPATIBLE, key="minio", region="", host=" HTTPS://MinIO.Example.com:443/ ")
+    )
+    assert row.region == "us-east-1"
+    assert row.host == "https://minio.example.com"
+    assert row.warning == ""
+
+
+def test_http_host_is_saved_with_a_warning(database):
+    row = cloud_access.add_cloud_access(
+        _user(), s3_input(provider=S3_COMPATIBLE, key="minio", host="http://10.1.2.3:9000")
+    )
+    assert row.host == "http://10.1.2.3:9000"
+    assert "unencrypted" in row.warning
+
+
+def test_gcs_defaults_to_google_endpoint(database):
+    row = cloud_access.add_cloud_access(
+        _user(), CloudAccessInput(provider=GCS, bucket="my_bucket", key="GOOG1E", secret="x")
+    )
+    assert row.host == cloud_access.GCS_ENDPOINT
+
+
+@pytest.mark.parametrize(
+    ("sas", "fragment"),
+    [
+        ("", "Enter the shared access signature"),
+        ("?sv=2021-08-06&se=2099-01-01T00:00:00Z", "missing sig"),
+        ("sp=r&sig=abc", "missing sv, se"),
+        ("sv=2021&se=tomorrow&sig=abc", "not a date"),
+        ("sv=2021-08-06&se=2020-01-02T03:04:05Z&sig=abc", "This SAS expired on 2020-01-02 03:04 UTC"),
+    ],
+)
+def test_sas_rules(database, sas, fragment):
+    data = CloudAccessInput(provider=AZURE, bucket="container", secret=sas, host="https://acct.blob.core.windows.net")
+    expect_error(data, "secret", fragment)
+
+
+def test_azure_refuses_key_and_token(database):
+    base = dict(provider=AZURE, bucket="container", secret=future_sas(), host="https://acct.blob.core.windows.net")
+    expect_error(CloudAccessInput(**base, key="account"), "key", "Leave Key empty")
+    expect_error(CloudAccessInput(**base, token="tok"), "token", "Leave Token empty")
+
+
+def test_azure_row_drops_leading_question_mark_and_keeps_account_path(database):
+    sas = future_sas()
+    row = cloud_access.add_cloud_access(
+        _user(),
+        CloudAccessInput(provider=AZURE, bucket="container", secret="?" + sas, host="http://127.0.0.1:10000/devacct"),
+    )
+    assert row.host == "http://127.0.0.1:10000/devacct"
+    assert row.region == ""
+    assert row.secret_masked == "••••" + sas[-4:]
+
+
+def test_one_row_per_bucket_and_host(database):
+    user_id = _user()
+    cloud_access.add_cloud_access(user_id, s3_input())
+    with pytest.raises(ValidationFailed, match="already have access keys for bucket 'my-bucket' on AWS S3"):
+        cloud_access.add_cloud_access(user_id, s3_input(region="us-west-2"))
+    # Same bucket at another host is another row; and another user may use the same bucket.
+    cloud_access.add_cloud_access(user_id, s3_input(provider=S3_COMPATIBLE, key="minio", host="https://minio.local"))
+    cloud_access.add_cloud_access(_user("Bob"), s3_input())
+    assert len(cloud_access.list_cloud_access(user_id)) == 2
+
+
+def test_rows_are_masked_and_secrets_encrypted_at_rest(database):
+    user_id = _user()
+    row = cloud_access.add_cloud_access(user_id, s3_input(token="SESSIONTOKEN1234567890"))
+    assert row.secret_masked == "••••" + AWS_SECRET[-4:]
+    assert row.has_token
+    assert AWS_SECRET not in repr(row) and "SESSIONTOKEN" not in repr(row)
+    with db.read() as session:
+        stored = session.exec(select(CloudCredential)).one()
+    assert stored.secret_ciphertext.startswith("v1.test1.")
+    assert AWS_SECRET not in stored.secret_ciphertext and "SESSIONTOKEN" not in stored.token_ciphertext
+    credentials = cloud_access.stored_credentials(user_id, row.id)
+    assert (credentials.secret, credentials.token) == (AWS_SECRET, "SESSIONTOKEN1234567890")
+    assert AWS_SECRET not in repr(credentials)
+
+
+def test_edit_with_empty_secret_keeps_the_stored_one(database):
+    user_id = _user()
+    row = cloud_access.add_cloud_access(user_id, s3_input(token="TOKEN-A"))
+    edited = cloud_access.edit_cloud_access(user_id, row.id, s3_input(secret="", token="", region="us-west-2"))
+    assert edited.region == "us-west-2"
+    credentials = cloud_access.stored_credentials(user_id, row.id)
+    assert (credentials.secret, credentials.token) == (AWS_SECRET, "TOKEN-A")
+    cloud_access.edit_cloud_access(user_id, row.id, s3_input(secret="NEWSECRET"), clear_token=True)
+    credentials = cloud_access.stored_credentials(user_id, row.id)
+    assert (credentials.secret, credentials.token) == ("NEWSECRET", "")
+
+
+def test_edit_validates_and_changes_nothing_on_error(database):
+    user_id = _user()
+    row = cloud_access.add_cloud_access(user_id, s3_input())
+    with pytest.raises(ValidationFailed) as caught:
+        cloud_access.edit_cloud_access(user_id, row.id, s3_input(bucket="Bad_Bucket"))
+    assert caught.value.field == "bucket"
+    assert cloud_access.list_cloud_access(user_id)[0].bucket == "my-bucket"
+    with pytest.raises(ValidationFailed, match="changing to or from Azure"):
+        cloud_access.edit_cloud_access(
+            user_id, row.id, CloudAccessInput(provider=AZURE, bucket="c-1", host="https://a.blob.core.windows.net")
+        )
+
+
+def test_other_users_rows_are_out_of_reach(database):
+    owner, intruder = _user(), _user("Eve")
+    row = cloud_access.add_cloud_access(owner, s3_input())
+    for action in (
+        lambda: cloud_access.edit_cloud_access(intruder, row.id, s3_input()),
+        lambda: cloud_access.remove_cloud_access(intruder, row.id),
+        lambda: cloud_access.stored_credentials(intruder, row.id),
+        lambda: cloud_access.test_cloud_access(intruder, row.id),
+    ):
+        with pytest.raises(NotFound):
+            action()
+    assert cloud_access.list_cloud_access(intruder) == ()
+    cloud_access.remove_cloud_access(owner, row.id)
+    assert cloud_access.list_cloud_access(owner) == ()
+
+
+# ---------------------------------------------------------------------------------------------------- crypto
+
+
+def _key(byte: bytes) -> str:
+    return base64.urlsafe_b64encode(byte * 32).decode()
+
+
+def test_crypto_round_trip_and_format(database):
+    ciphertext = crypto.encrypt("s3cr3t", "cloud_credential:1:2:secret")
+    version, kid, nonce, sealed = ciphertext.split(".")
+    assert (version, kid) == ("v1", "test1")
+    assert crypto.decrypt(ciphertext, "cloud_credential:1:2:secret") == "s3cr3t"
+    assert crypto.encrypt("s3cr3t", "x") != crypto.encrypt("s3cr3t", "x")  # fresh nonce each time
+
+
+def test_crypto_failures(database):
+    ciphertext = crypto.encrypt("s3cr3t", "cloud_credential:1:2:secret")
+    with pytest.raises(crypto.DecryptionFailed, match="altered or belongs to another row"):
+        crypto.decrypt(ciphertext, "cloud_credential:2:2:secret")  # moved to another row
+    with pytest.raises(crypto.DecryptionFailed):
+        crypto.decrypt(ciphertext, "cloud_credential:1:2:token")  # moved to another field
+    head, sealed = ciphertext.rsplit(".", 1)
+    tampered = head + "." + ("A" if sealed[0] != "A" else "B") + sealed[1:]
+    with pytest.raises(crypto.DecryptionFailed):
+        crypto.decrypt(tampered, "cloud_credential:1:2:secret")
+    with pytest.raises(crypto.DecryptionFailed, match="not in a format"):
+        crypto.decrypt("plaintext-secret", "cloud_credential:1:2:secret")
+    database(ENCRYPTION_KEYS=f"test1:{_key(b'z')}")  # same key id, wrong key
+    with pytest.raises(crypto.DecryptionFailed, match="key 'test1'"):
+        crypto.decrypt(ciphertext, "cloud_credential:1:2:secret")
+    database(ENCRYPTION_KEYS=f"other:{_key(b'z')}")  # key id gone
+    with pytest.raises(crypto.DecryptionFailed, match="not in PROFILE_ENCRYPTION_KEYS"):
+        crypto.decrypt(ciphertext, "cloud_credential:1:2:secret")
+
+
+def test_swapped_ciphertexts_between_rows_fail(database):
+    user_id = _user()
+    first = cloud_access.add_cloud_access(user_id, s3_input(bucket="bucket-one"))
+    second = cloud_access.add_cloud_access(user_id, s3_input(bucket="bucket-two", secret="OTHERSECRET"))
+    with db.transaction() as session:
+        rows = {r.id: r for r in session.exec(select(CloudCredential)).all()}
+        rows[first.id].secret_ciphertext, rows[second.id].secret_ciphertext = (
+            rows[second.id].secret_ciphertext,
+            rows[first.id].secret_ciphertext,
+        )
+    with pytest.raises(crypto.DecryptionFailed):
+        cloud_access.stored_credentials(user_id, first.id)
+
+
+def test_rotation_reencrypts_every_row_while_old_key_decrypts(database):
+    user_id = _user()
+    old = cloud_access.add_cloud_access(user_id, s3_input(token="TOKEN-OLD"))
+    azure = cloud_access.add_cloud_access(
+        user_id,
+        CloudAccessInput(
+            provider=AZURE, bucket="container", secret=future_sas(), host="https://a.blob.core.windows.net"
+        ),
+    )
+    old_key = f"test1:{_key(b'k')}"
+    database(ENCRYPTION_KEYS=f"new2:{_key(b'n')},{old_key}")
+    assert cloud_access.stored_credentials(user_id, old.id).secret == AWS_SECRET  # old key still decrypts
+    report = cloud_access.reencrypt_all_secrets(batch_size=1)
+    assert (report.rows, report.reencrypted, report.key_id) == (2, 2, "new2")
+    assert cloud_access.reencrypt_all_secrets().reencrypted == 0  # idempotent
+    with db.read() as session:
+        for row in session.exec(select(CloudCredential)).all():
+            assert row.secret_ciphertext.startswith("v1.new2.")
+            assert row.token_ciphertext == "" or row.token_ciphertext.startswith("v1.new2.")
+    database(ENCRYPTION_KEYS=f"new2:{_key(b'n')}")  # the old key can go now
+    credentials = cloud_access.stored_credentials(user_id, old.id)
+    assert (credentials.secret, credentials.token) == (AWS_SECRET, "TOKEN-OLD")
+    assert cloud_access.stored_credentials(user_id, azure.id).secret.startswith("sv=")
+
+
+def test_rotation_command(database, capsys):
+    from profile_app import manage
+
+    user_id = _user()
+    row = cloud_access.add_cloud_access(user_id, s3_input())
+    database(ENCRYPTION_KEYS=f"new2:{_key(b'n')},test1:{_key(b'k')}")
+    assert manage.main(["rotate-encryption-key"]) == 0
+    assert "Re-encrypted 1 of 1" in capsys.readouterr().out
+    database(ENCRYPTION_KEYS=f"new2:{_key(b'n')}")
+    assert cloud_access.stored_credentials(user_id, row.id).secret == AWS_SECRET
