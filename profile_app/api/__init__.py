@@ -9,7 +9,7 @@ API_PREFIX = "/api"
 
 
 def create_api() -> FastAPI:
-    from profile_app.api import clearml, health
+    from profile_app.api import clearml, health, storage
     from profile_app.api.envelope import ApiFailure, failure_handler
 
     api = FastAPI(
@@ -21,5 +21,6 @@ def create_api() -> FastAPI:
     )
     api.include_router(health.router, prefix=API_PREFIX)
     api.include_router(clearml.router, prefix=API_PREFIX)
+    api.include_router(storage.router, prefix=API_PREFIX)
     api.add_exception_handler(ApiFailure, failure_handler)
     return api

@@ -1,0 +1,72 @@
+"""`<api_server>/storage.sign_url`: a server-signed, time-limited link for a storage URL, for the bearer token
+that auth.login issues. Thin: resolve the caller, call the signing service, envelope the answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from profile_app.api.deps import ApiCaller, current_caller
+from profile_app.api.envelope import ApiFailure, ok
+from profile_app.services import signing
+from profile_app.services.errors import DomainError, NotFound
+
+router = APIRouter(tags=["storage"])
+SUBCODE_NOT_FOUND = 2
+
+
+async def _payload(request: Request) -> dict[str, Any]:
+    """JSON body (ClearML clients send one even with GET) over query parameters."""
+    payload: dict[str, Any] = dict(request.query_params)
+    raw = await request.body()
+    if raw.strip():
+        try:
+            parsed = json.loads(raw)
+        except ValueError as exc:
+            raise ApiFailure(400, "Invalid request body (expected a JSON object)") from exc
+        if not isinstance(parsed, dict):
+            raise ApiFailure(400, "Invalid request body (expected a JSON object)")
+        payload.update(parsed)
+    return payload
+
+
+def _lifetime(payload: dict[str, Any]) -> int | None:
+    value = payload.get("expires_in")
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ApiFailure(400, "expires_in must be a whole number of seconds") from exc
+
+
+async def sign_url(request: Request, caller: ApiCaller = Depends(current_caller)) -> JSONResponse:  # noqa: B008
+    payload = await _payload(request)
+    url = payload.get("url")
+    if not isinstance(url, str):
+        raise ApiFailure(400, "Give the storage URL to sign in `url`.")
+    try:
+        link = signing.sign_storage_url(caller.user_id, url, _lifetime(payload))
+    except NotFound as exc:
+        raise ApiFailure(400, exc.message, SUBCODE_NOT_FOUND) from exc
+    except DomainError as exc:
+        raise ApiFailure(400, exc.message) from exc
+    return ok(
+        request,
+        {
+            "url": link.url,
+            "expires": link.expires_at.isoformat(),
+            "provider": link.provider,
+            "bucket": link.bucket,
+            "key": link.key,
+        },
+    )
+
+
+for _path, _in_schema in (("/storage.sign_url", True), ("/v{api_version}/storage.sign_url", False)):
+    router.add_api_route(
+        _path, sign_url, methods=["GET", "POST"], response_class=JSONResponse, include_in_schema=_in_schema
+    )
