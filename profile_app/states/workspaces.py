@@ -141,9 +141,13 @@ class WorkspacesState(AuthState):
 
     @rx.event
     def load(self):
+        """On opening /profile and after a switch. Dialogs start closed: the state outlives page visits, while
+        a shown invitation link does not (it lived only in the page)."""
         user_id = self._user_id()
         if user_id is None:
             return
+        self.invite_dialog_open = False
+        self.rename_dialog_open = False
         self._reload_or_report(user_id)
 
     @rx.event

@@ -46,8 +46,9 @@ def give_credential(app, email: str, workspace_id: int) -> tuple[str, str]:
             from profile_app.services import credentials
         except ImportError:
             credentials = None
-        if credentials is not None and hasattr(credentials, "create_credential"):
-            created = credentials.create_credential(user_id, label="e2e")
+        if credentials is not None and hasattr(credentials, "create_credentials"):
+            created = credentials.create_credentials(user_id, label="e2e", workspace_id=workspace_id)
+            assert credentials.login(created.access_key, created.secret_key)  # works while a member
             return created.access_key, created.secret_key
         access_key, secret = "E2E" + security.new_token()[:20].upper(), security.new_token()
         with db.transaction() as session:
@@ -60,6 +61,21 @@ def give_credential(app, email: str, workspace_id: int) -> tuple[str, str]:
                 )
             )
         return access_key, secret
+
+
+def credentials_log_in(app, access_key: str, secret: str) -> bool:
+    """auth.login's service, when the credentials feature is there (else: the revoked row is the evidence)."""
+    from profile_app.services.errors import DomainError
+
+    with app.services():
+        try:
+            from profile_app.services import credentials
+        except ImportError:
+            return False
+        try:
+            return bool(credentials.login(access_key, secret))
+        except DomainError:
+            return False
 
 
 def credential_revoked(app, access_key: str) -> bool:
@@ -143,6 +159,7 @@ def test_invite_join_switch_leave_and_full(new_context, hosted_app):
     expect(bob_page.locator("#header-workspace")).to_have_text(bob_own)
     expect(bob_page.get_by_role("button", name="Switch to workspace " + team)).to_have_count(0)
     assert credential_revoked(app, access_key)
+    assert not credentials_log_in(app, access_key, secret)
     if importlib.util.find_spec("profile_app.api.clearml"):  # once the ClearML API exists: no token for the key
         login = bob_page.request.get(f"{app.api_url}/auth.login", headers=_basic(access_key, secret))
         assert login.status in (400, 401, 403), login.status
@@ -184,7 +201,7 @@ def test_invite_join_switch_leave_and_full(new_context, hosted_app):
     expect(carol_page.get_by_role("heading", name="Invitation not found")).to_be_visible()
 
 
-def test_already_member_is_offered_to_switch(new_context, hosted_app):
+def test_already_member_is_offered_to_switch_and_owner_renames(new_context, hosted_app):
     app = hosted_app
     owner_page = new_context().new_page()
     sign_up(owner_page, app, "Olga Owner")
@@ -196,6 +213,17 @@ def test_already_member_is_offered_to_switch(new_context, hosted_app):
     expect(owner_page.get_by_role("heading", name="Already a member")).to_be_visible()
     owner_page.get_by_role("button", name="Switch to Olga Owner's workspace").click()
     owner_page.wait_for_url(re.compile(r".*/profile/?$"))
+
+    # The owner renames the workspace; the header follows without a reload.
+    owner_page.get_by_role("button", name="Rename Olga Owner's workspace").click()
+    name_field = owner_page.get_by_label("Workspace name")
+    name_field.fill("x")
+    owner_page.get_by_role("button", name="Save name").click()
+    expect(owner_page.locator("#workspace-name-error")).to_have_text("Workspace name must be at least 2 characters.")
+    name_field.fill("Olga's Lab")
+    owner_page.get_by_role("button", name="Save name").click()
+    expect(owner_page.locator("#header-workspace")).to_have_text("Olga's Lab")
+    expect(owner_page.get_by_role("table", name="Workspaces")).to_contain_text("Olga's Lab")
 
 
 def test_self_hosted_shows_no_hosted_only_controls(page, self_hosted_app):
