@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from profile_app.components.header import header
+from profile_app.components.hidpi import display_preferences
 from profile_app.states.base import AuthState
 
 
@@ -14,6 +15,7 @@ def signed_in_page(*children: rx.Component) -> rx.Component:
         rx.cond(
             AuthState.signed_in,
             rx.fragment(
+                display_preferences(),
                 header(),
                 rx.el.main(
                     rx.vstack(*children, spacing="6", width="100%", max_width="72em", padding="1.5em"),
