@@ -86,6 +86,8 @@ def start_s3_server() -> S3TestServer:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
+    # Moto's backends live in the process, shared by every server started in it: start from empty.
+    httpx.post(f"{endpoint}/moto-api/reset").raise_for_status()
     admin = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="admin", aws_secret_access_key="x")
     iam = boto3.client("iam", **admin)
     iam.create_user(UserName="profile-test")

@@ -598,10 +598,25 @@ def _azure_error_code(body: str) -> tuple[str, str]:
     return (code.group(1) if code else ""), (detail.group(1) if detail else "")
 
 
+def _sas_time_window_problem(sas: str) -> AccessTestResult | None:
+    """An expired or not-yet-valid SAS is known without asking Azure (whose answer is less specific)."""
+    values = parse_qs(sas)
+    now = utcnow()
+    expiry = parse_sas_time(values.get("se", [""])[0])
+    if expiry is not None and expiry <= now:
+        return AccessTestResult(SAS_EXPIRED, f"This SAS expired on {expiry:%Y-%m-%d %H:%M} UTC. Create a new one.")
+    start = parse_sas_time(values.get("st", [""])[0])
+    if start is not None and start > now:
+        return AccessTestResult(SAS_EXPIRED, f"This SAS is not valid until {start:%Y-%m-%d %H:%M} UTC.")
+    return None
+
+
 def _azure_test(credentials: StoredCredentials) -> AccessTestResult:
     import httpx
 
     bucket = credentials.bucket
+    if local := _sas_time_window_problem(credentials.secret):
+        return local
     url = f"{azure_container_url(credentials)}?restype=container&comp=list&maxresults=1&{credentials.secret}"
     timeout = httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
     try:
@@ -622,6 +637,8 @@ def _azure_test(credentials: StoredCredentials) -> AccessTestResult:
         outcome = BUCKET_NOT_FOUND
     elif code == "AuthenticationFailed":
         outcome = SAS_EXPIRED if "time frame" in detail or "expired" in detail.lower() else SAS_INVALID
+    elif code == "AuthorizationFailure" and "failed to authenticate" in response.text:
+        outcome = SAS_INVALID  # Azurite's wording for a signature it cannot verify
     elif code.startswith("AuthorizationPermissionMismatch") or code.startswith("AuthorizationFailure"):
         outcome = ACCESS_DENIED
     elif response.status_code == 403:
