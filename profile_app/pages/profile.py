@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from profile_app.components.cloud_access import cloud_access_section
 from profile_app.components.credentials import credentials_section
 from profile_app.components.layout import signed_in_page
 from profile_app.components.preferences import preferences_sections
@@ -12,7 +13,13 @@ from profile_app.components.workspaces import members_section, workspaces_sectio
 
 
 def sections() -> list[rx.Component]:
-    return [*preferences_sections(), workspaces_section(), members_section(), credentials_section()]
+    return [
+        *preferences_sections(),
+        workspaces_section(),
+        members_section(),
+        credentials_section(),
+        cloud_access_section(),
+    ]
 
 
 def profile_page() -> rx.Component:
