@@ -153,7 +153,9 @@ def _seed_victim(app) -> dict:
     victim_id = accounts.sign_up("Victoria Private", email, PASSWORD)
     session_token = accounts.sign_in(email, PASSWORD)
     secrets_seen = [session_token]
-    strings = [email]
+    # The victim's name and email are never sent as input, so any sighting of them in a reply is a leak and not
+    # the attacker's own input echoed back (renaming yourself to someone's email address is allowed).
+    strings: list[str] = []
     for seed in _EXTRA_SEEDS:
         secret_values, identifiers = seed(victim_id)
         secrets_seen += secret_values
