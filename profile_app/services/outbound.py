@@ -117,6 +117,7 @@ class HostUnresolvable(DomainError):
 
 
 _pins = threading.local()
+outbound_refusal_types = (OutboundRefused, HostUnresolvable)
 
 
 def _guarded_getaddrinfo(host, port, *args, **kwargs):
@@ -154,6 +155,11 @@ def guarded_connections(host: str, port: int) -> Iterator[None]:
     _pins.active, _pins.vetted, _pins.refusal = True, {(host.lower().rstrip("."), str(port)): first}, None
     try:
         yield
+        refusal = _pins.refusal  # the client may have swallowed it into a "could not connect" answer
+        if refusal is not None:
+            raise refusal
+    except outbound_refusal_types:
+        raise
     except Exception:
         refusal = _pins.refusal
         if refusal is not None:

@@ -3,6 +3,7 @@ unless allow-listed; connections inside the guard go to the vetted address only.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 import pytest
@@ -78,7 +79,29 @@ def test_guard_pins_resolution_to_the_vetted_address(settings_env, monkeypatch):
         first = socket.getaddrinfo("rebind.example", 443, 0, socket.SOCK_STREAM)
         again = socket.getaddrinfo("rebind.example", 443, 0, socket.SOCK_STREAM)
         assert {r[4][0] for r in first + again} == {"203.0.113.7"}
-        with pytest.raises(OSError):
+    with pytest.raises(outbound.OutboundRefused, match="sneaky.example"):  # noqa: SIM117 (order matters)
+        with outbound.guarded_connections("203.0.113.7", 443):
             socket.getaddrinfo("sneaky.example", 443, 0, socket.SOCK_STREAM)
     # Outside the guard nothing is pinned any more.
     assert socket.getaddrinfo("rebind.example", 443)[0][4][0] == "127.0.0.1"
+
+
+def test_refusal_inside_a_client_that_swallows_errors_still_surfaces(settings_env, monkeypatch):
+    """An HTTP client that turns the refused resolution into its own "could not connect" result does not hide
+    the refusal: the guard raises it when the block ends."""
+    settings_env(OUTBOUND_ALLOWLIST="203.0.113.7")
+    real = outbound._original_getaddrinfo
+
+    def fake_getaddrinfo(host, port, *args, **kwargs):
+        address = {"vetted.example": "203.0.113.7", "private.example": "10.9.8.7"}.get(host)
+        if address:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(outbound, "_original_getaddrinfo", fake_getaddrinfo)
+    with (
+        pytest.raises(outbound.OutboundRefused, match="private address"),
+        outbound.guarded_connections("vetted.example", 443),
+        contextlib.suppress(OSError),  # what a client does: report "could not connect"
+    ):
+        socket.getaddrinfo("private.example", 443)
