@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from profile_app.api.deps import ApiCaller, current_caller
 from profile_app.api.envelope import ApiFailure, ok
@@ -70,3 +71,27 @@ for _path, _in_schema in (("/storage.sign_url", True), ("/v{api_version}/storage
     router.add_api_route(
         _path, sign_url, methods=["GET", "POST"], response_class=JSONResponse, include_in_schema=_in_schema
     )
+
+
+def open_blob(request: Request, token: str = "") -> StreamingResponse:
+    """The target of an Azure signed link: the token is the capability (no bearer header; a browser follows it)."""
+    try:
+        download = signing.open_blob_link(token)
+    except NotFound as exc:
+        raise ApiFailure(404, exc.message, SUBCODE_NOT_FOUND) from exc
+    except DomainError as exc:
+        raise ApiFailure(502, exc.message) from exc
+    if download.status_code != 200:
+        download.close()
+        if download.status_code == 404:
+            raise ApiFailure(404, "The object does not exist in this container.", SUBCODE_NOT_FOUND)
+        raise ApiFailure(502, f"The storage account refused the request (HTTP {download.status_code}).")
+    headers = {"Cache-Control": "private, no-store"}
+    if download.content_length:
+        headers["Content-Length"] = download.content_length
+    return StreamingResponse(
+        download.chunks(), media_type=download.content_type, headers=headers, background=BackgroundTask(download.close)
+    )
+
+
+router.add_api_route(f"/{signing.BLOB_ROUTE}", open_blob, methods=["GET"], include_in_schema=True)

@@ -6,15 +6,19 @@ means AWS (a row without a host), `gs://bucket/key` a GCS row."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
+
+import jwt
 
 from profile_app.config import get_settings
 from profile_app.models import utcnow
-from profile_app.services import cloud_access
-from profile_app.services.errors import NotFound, ValidationFailed
+from profile_app.services import cloud_access, outbound
+from profile_app.services.errors import DomainError, NotFound, ValidationFailed
 
 MAX_LIFETIME_SECONDS = 7 * 24 * 3600  # SigV4 presigned URLs cannot live longer
 STORAGE_SCHEMES = ("s3", "gs", "azure", "https", "http")
@@ -133,8 +137,9 @@ def _lifetime(requested: int | None) -> int:
 
 def sign_storage_url(user_id: int, url: str, lifetime_seconds: int | None = None) -> SignedLink:
     """A time-limited GET link for the object `url` names. S3 family: a SigV4 presigned URL (no network call).
-    Azure: the blob URL plus the stored SAS, which expires when the SAS does (we hold no account key to mint a
-    shorter one)."""
+    Azure: we hold a SAS, not an account key, so we cannot mint a narrower SAS, and a blob URL plus the stored SAS
+    would hand the SAS itself to the browser; instead the link points at our own `storage.blob` route with a
+    signed, expiring token, and the server fetches the blob (see `open_blob_link`)."""
     location = parse_storage_url(url)
     lifetime = _lifetime(lifetime_seconds)
     row_id, key = _find_row(user_id, location)
@@ -142,11 +147,116 @@ def sign_storage_url(user_id: int, url: str, lifetime_seconds: int | None = None
         raise ValidationFailed("This storage URL names a bucket or folder, not an object.", "url")
     credentials = cloud_access.stored_credentials(user_id, row_id)
     if credentials.provider == cloud_access.AZURE:
-        _, expiry = cloud_access.parse_sas(credentials.secret)
-        link = cloud_access.azure_blob_url(credentials.host, credentials.bucket, key, credentials.secret)
-        return SignedLink(link, expiry, credentials.provider, credentials.bucket, key)
+        _, sas_expiry = cloud_access.parse_sas(credentials.secret)
+        expires_at = min(utcnow().replace(microsecond=0) + timedelta(seconds=lifetime), sas_expiry)
+        link = _blob_link(user_id, row_id, key, expires_at)
+        return SignedLink(link, expires_at, credentials.provider, credentials.bucket, key)
     signed_at = utcnow().replace(microsecond=0)
     link = cloud_access.s3_client(credentials).generate_presigned_url(
         "get_object", Params={"Bucket": credentials.bucket, "Key": key}, ExpiresIn=lifetime
     )
     return SignedLink(link, signed_at + timedelta(seconds=lifetime), credentials.provider, credentials.bucket, key)
+
+
+# ---------------------------------------------------------------------------------------------------- Azure links
+
+BLOB_ROUTE = "storage.blob"
+_BLOB_TOKEN_PURPOSE = b"profile-storage-blob-link-v1"
+
+
+class BlobLinkInvalid(NotFound):
+    def __init__(self, message: str = "This storage link is not valid or has expired. Ask for a new one."):
+        super().__init__(message)
+
+
+def _blob_link_key() -> bytes:
+    """A key for blob-link tokens only, derived from the secret key, so no other token of ours verifies here."""
+    return hmac.new(get_settings().secret_key.encode(), _BLOB_TOKEN_PURPOSE, hashlib.sha256).digest()
+
+
+def _blob_link(user_id: int, row_id: int, key: str, expires_at: datetime) -> str:
+    claims = {"purpose": "blob", "uid": user_id, "rid": row_id, "key": key, "exp": int(expires_at.timestamp())}
+    token = jwt.encode(claims, _blob_link_key(), algorithm="HS256")
+    return f"{get_settings().api_url}/{BLOB_ROUTE}?{urlencode({'token': token})}"
+
+
+@dataclass(frozen=True)
+class BlobDownload:
+    """An open response from the storage account: stream `chunks()`, then `close()` (the route does both)."""
+
+    status_code: int
+    content_type: str
+    content_length: str
+    response: object = field(repr=False)
+
+    def chunks(self):
+        yield from self.response.iter_bytes()
+
+    def close(self) -> None:
+        self.response.close()
+
+
+def open_blob_link(token: str) -> BlobDownload:
+    """Check a blob-link token (signature, expiry, the row still exists and is the same user's) and open the
+    blob with the stored SAS; the connection goes only to a vetted address (outbound safety)."""
+    import httpx
+
+    try:
+        claims = jwt.decode(token, _blob_link_key(), algorithms=["HS256"], options={"require": ["exp"]})
+    except jwt.ExpiredSignatureError:
+        raise BlobLinkInvalid("This storage link has expired. Ask for a new one.") from None
+    except jwt.PyJWTError:
+        raise BlobLinkInvalid() from None
+    if claims.get("purpose") != "blob":
+        raise BlobLinkInvalid()
+    try:
+        credentials = cloud_access.stored_credentials(int(claims["uid"]), int(claims["rid"]))
+    except (KeyError, TypeError, ValueError):
+        raise BlobLinkInvalid() from None
+    except NotFound:
+        raise BlobLinkInvalid("The access keys behind this link were removed.") from None
+    if credentials.provider != cloud_access.AZURE:
+        raise BlobLinkInvalid()
+    parts = urlsplit(credentials.host)
+    url = cloud_access.azure_blob_url(
+        credentials.host, credentials.bucket, str(claims.get("key", "")), credentials.secret
+    )
+    timeout = httpx.Timeout(cloud_access.READ_TIMEOUT_S * 6, connect=cloud_access.CONNECT_TIMEOUT_S)
+    client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+    try:
+        # Only connecting resolves names; the open response is read after the guard ends.
+        with outbound.guarded_connections(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)):
+            response = client.send(
+                client.build_request("GET", url, headers={"x-ms-version": "2021-08-06"}), stream=True
+            )
+    except httpx.HTTPError:
+        client.close()
+        raise StorageUnavailable() from None
+    except Exception:
+        client.close()
+        raise
+    return BlobDownload(
+        status_code=response.status_code,
+        content_type=response.headers.get("content-type", "application/octet-stream"),
+        content_length=response.headers.get("content-length", ""),
+        response=_ClosingResponse(response, client),
+    )
+
+
+class StorageUnavailable(DomainError):
+    def __init__(self):
+        super().__init__("The storage account did not answer. Try again later.")
+
+
+class _ClosingResponse:
+    """Closes the client with the response."""
+
+    def __init__(self, response, client):
+        self._response, self._client = response, client
+
+    def iter_bytes(self):
+        return self._response.iter_bytes()
+
+    def close(self) -> None:
+        self._response.close()
+        self._client.close()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from profile_app.api import create_api
+from profile_app.config import get_settings
 from profile_app.models import utcnow
 from profile_app.services import accounts, cloud_access, signing
 from profile_app.services.cloud_access import AZURE, CloudAccessInput
@@ -69,12 +73,39 @@ def test_azure_sas_not_valid_now_and_invalid_signature(user_id, azurite):
     assert cloud_access.test_cloud_access(user_id, other.id).outcome == cloud_access.SAS_INVALID
 
 
-def test_azure_signed_link_returns_the_blob(user_id, azurite):
-    _add(user_id, azurite)
+def _token(link_url: str) -> str:
+    return parse_qs(urlsplit(link_url).query)["token"][0]
+
+
+def test_azure_signed_link_is_ours_and_returns_the_blob(user_id, azurite):
+    row_id = _add(user_id, azurite)
     address = azurite.endpoint.split("://", 1)[1]
-    link = signing.sign_storage_url(user_id, f"azure://{address}/{CONTAINER}/{BLOB_PATH}")
-    assert link.expires_at > utcnow() + timedelta(hours=23)
-    response = httpx.get(link.url)
+    link = signing.sign_storage_url(user_id, f"azure://{address}/{CONTAINER}/{BLOB_PATH}", lifetime_seconds=600)
+    stored_sas = cloud_access.stored_credentials(user_id, row_id).secret
+    assert link.url.startswith(get_settings().api_url + "/storage.blob?token=")
+    assert stored_sas not in link.url and "sig=" not in link.url  # the SAS stays on the server
+    assert timedelta(seconds=599) <= link.expires_at - utcnow() <= timedelta(seconds=601)
+
+    response = TestClient(create_api()).get("/api/storage.blob", params={"token": _token(link.url)})
     assert response.status_code == 200
     assert response.content == BLOB_BYTES
-    assert httpx.get(link.url.split("?", 1)[0]).status_code in (401, 403, 404)  # without the SAS: refused
+
+    # Straight to Azurite without a SAS: refused, so the bytes above came through the stored SAS.
+    assert httpx.get(f"{azurite.endpoint}/{CONTAINER}/{quote(BLOB_PATH)}").status_code in (401, 403, 404)
+
+
+def test_azure_link_refusals(user_id, azurite):
+    row_id = _add(user_id, azurite)
+    expired = signing._blob_link(user_id, row_id, BLOB_PATH, utcnow() - timedelta(seconds=5))
+    with pytest.raises(signing.BlobLinkInvalid, match="expired"):
+        signing.open_blob_link(_token(expired))
+    good = _token(signing._blob_link(user_id, row_id, BLOB_PATH, utcnow() + timedelta(minutes=5)))
+    with pytest.raises(signing.BlobLinkInvalid, match="not valid"):
+        signing.open_blob_link(good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB"))
+    client = TestClient(create_api())
+    assert client.get("/api/storage.blob", params={"token": "nonsense"}).status_code == 404
+    missing = _token(signing._blob_link(user_id, row_id, "no/such/blob", utcnow() + timedelta(minutes=5)))
+    assert client.get("/api/storage.blob", params={"token": missing}).status_code == 404
+    cloud_access.remove_cloud_access(user_id, row_id)
+    with pytest.raises(signing.BlobLinkInvalid, match="removed"):
+        signing.open_blob_link(good)
