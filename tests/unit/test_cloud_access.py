@@ -339,3 +339,17 @@ def test_rotation_command(database, capsys):
     assert "Re-encrypted 1 of 1" in capsys.readouterr().out
     database(ENCRYPTION_KEYS=f"new2:{_key(b'n')}")
     assert cloud_access.stored_credentials(user_id, row.id).secret == AWS_SECRET
+
+
+def test_add_edit_rotate_on_postgresql(postgres_database):
+    """The same insert-flush-encrypt unit, row locks and rotation batches on the production database."""
+    user_id = _user()
+    row = cloud_access.add_cloud_access(user_id, s3_input(token="TOKEN-PG"))
+    with pytest.raises(ValidationFailed, match="already have access keys"):
+        cloud_access.add_cloud_access(user_id, s3_input())
+    cloud_access.edit_cloud_access(user_id, row.id, s3_input(secret="", region="us-west-2"))
+    postgres_database(ENCRYPTION_KEYS=f"pg2:{_key(b'p')},test1:{_key(b'k')}")
+    assert cloud_access.reencrypt_all_secrets().reencrypted == 1
+    postgres_database(ENCRYPTION_KEYS=f"pg2:{_key(b'p')}")
+    credentials = cloud_access.stored_credentials(user_id, row.id)
+    assert (credentials.secret, credentials.token, credentials.region) == (AWS_SECRET, "TOKEN-PG", "us-west-2")
