@@ -5,8 +5,10 @@ PROFILE_TEST_REQUIRE_AZURITE is set."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -87,7 +89,7 @@ def start_azurite(data_dir: Path) -> AzuriteServer:
                 raise RuntimeError("Azurite exited at start") from None
             time.sleep(0.2)
     else:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         raise RuntimeError("Azurite did not listen within 30 s")
     server = AzuriteServer(process, port)
     from azure.storage.blob import BlobServiceClient
@@ -100,9 +102,8 @@ def start_azurite(data_dir: Path) -> AzuriteServer:
 
 
 def stop_azurite(server: AzuriteServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(timeout=10)
+    """The venv's `node` is a wrapper that starts the real node as a child, and Azurite's graceful shutdown waits
+    for idle keep-alive connections: kill the whole process group (its data is a temporary directory)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait(timeout=10)
