@@ -170,8 +170,40 @@ def _seed_victim(app) -> dict:
     }
 
 
-# Features add seeders here: f(victim_id) -> (secret values that must never come back, identifiers to try).
-_EXTRA_SEEDS: list = []
+def _seed_credentials(victim_id: int) -> tuple[list[str], list[str]]:
+    from profile_app.services import credentials
+
+    new = credentials.create_credentials(victim_id, label="victim-label")
+    return [new.secret_key], [new.access_key]
+
+
+def _seed_cloud_access(victim_id: int) -> tuple[list[str], list[str]]:
+    from profile_app.services import cloud_access
+
+    secret = "victimCloudSecret" + uuid.uuid4().hex
+    token = "victimSessionToken" + uuid.uuid4().hex
+    row = cloud_access.add_cloud_access(
+        victim_id,
+        cloud_access.CloudAccessInput(
+            provider="s3",
+            bucket=f"victim-bucket-{uuid.uuid4().hex[:6]}",
+            key="AKIAVICTIMVICTIM0001",
+            secret=secret,
+            token=token,
+        ),
+    )
+    return [secret, token], [row.bucket, f"s3://{row.bucket}/private.bin"]
+
+
+def _seed_invitation(victim_id: int) -> tuple[list[str], list[str]]:
+    from profile_app.services import workspaces
+
+    link = workspaces.create_invitation(victim_id).link
+    return [link.rsplit("/", 1)[1]], []
+
+
+# Each feature's seeder: f(victim_id) -> (secret values that must never come back, identifiers to try as input).
+_EXTRA_SEEDS: list = [_seed_credentials, _seed_cloud_access, _seed_invitation]
 
 
 @pytest.fixture(scope="module")
@@ -207,10 +239,18 @@ def _attack(app, victim, session_token: str | None, attacker_id: int | None, att
                     "reflex___state____state.reflex___state____update_vars_internal_state.update_vars_internal",
                     {"vars": {f"{AuthState.get_full_name()}.session_token": session_token}},
                 )
+            calls = []
             for state, name, handler in handlers:
-                for args in _argument_sets(handler, victim):
-                    params = [p for p in inspect.signature(handler.fn).parameters if p != "self"]
-                    client.emit(f"{state.get_full_name()}.{name}", dict(zip(params, args, strict=True)))
+                params = [p for p in inspect.signature(handler.fn).parameters if p != "self"]
+                calls.append((f"{state.get_full_name()}.{name}", params, _argument_sets(handler, victim)))
+            # Round r gives every handler its r-th arguments, twice over, so a two-step attack (pick the victim's
+            # row with one handler, act on "the selected row" with another) meets its second step in either order.
+            for round_index in range(max(len(sets) for _, _, sets in calls)):
+                for _ in range(2):
+                    for event_name, params, sets in calls:
+                        args = sets[round_index % len(sets)]
+                        client.emit(event_name, dict(zip(params, args, strict=True)))
+                client.settle(0.1)
             client.settle()
         finally:
             client.close()
