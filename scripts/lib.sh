@@ -64,6 +64,15 @@ ensure_chromium() {
   export PROFILE_CHROMIUM_PATH=/usr/bin/chromium
 }
 
+# Azurite (Microsoft's Azure Storage emulator, from npm) for the Azure tests, run with the venv's node.
+AZURITE_VERSION=3.37.0
+ensure_azurite() {
+  local main="$ROOT/.cache/azurite/node_modules/azurite/dist/src/blob/main.js"
+  if [ -f "$main" ]; then return 0; fi
+  log "Installing Azurite $AZURITE_VERSION from npm into .cache/azurite"
+  npm install --prefix "$ROOT/.cache/azurite" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" >/dev/null
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 STARTED_POSTGRES=0

@@ -19,10 +19,12 @@ POSTGRES_ADMIN_URL = os.environ.get("PROFILE_TEST_POSTGRES_URL", "postgresql+psy
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    """Everything under tests/e2e is marked e2e, before `-m` selects (the production-path run uses it)."""
+    """Everything under tests/e2e is marked e2e, before `-m` selects (the production-path run uses it), and runs
+    last, after the fast unit and API tests."""
     for item in items:
         if "/tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
 
 
 def _test_env(data_dir: Path) -> dict[str, str]:

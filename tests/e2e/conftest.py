@@ -31,7 +31,9 @@ expect.set_options(timeout=15_000)
 
 
 def _server(tmp_path_factory, mode: str, port: int) -> Iterator[AppServer]:
-    server = make_server(mode, port, tmp_path_factory.mktemp(f"app-{mode}"))
+    # Loopback is allow-listed because the tests' S3 and Azure servers listen there; the refusal of private and
+    # loopback hosts without the allow-list is tested at the service layer (tests/unit/test_outbound.py).
+    server = make_server(mode, port, tmp_path_factory.mktemp(f"app-{mode}"), OUTBOUND_ALLOWLIST="127.0.0.1")
     server.start()
     yield server
     server.stop()

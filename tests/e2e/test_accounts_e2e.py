@@ -10,7 +10,7 @@ from tests.e2e.conftest import PASSWORD, log_in, open_profile_menu, sign_up, uni
 def test_sign_up_log_out_and_log_in_again(page, hosted_app):
     email = sign_up(page, hosted_app, "Grace Hopper")
     expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
-    expect(page.get_by_text(email)).to_be_visible()
+    expect(page.locator("#profile-email")).to_have_text(email)
     expect(page.locator("#header-workspace")).to_have_text("Grace Hopper's workspace")
     expect(page.get_by_role("button", name="Profile")).to_contain_text("GH")
 

@@ -8,8 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import E2E_PORT, sign_up
-from tests.e2e.harness import make_server
+from tests.e2e.conftest import sign_up
 from tests.moto_s3 import BUCKET, OBJECT_BYTES, OBJECT_KEY, start_s3_server, stop_s3_server
 
 
@@ -20,19 +19,10 @@ def s3_server():
     stop_s3_server(server)
 
 
-@pytest.fixture(scope="module")
-def cloud_app(tmp_path_factory):
-    """The hosted app, allowed to contact loopback (where the S3 server listens)."""
-    server = make_server("hosted", E2E_PORT + 10, tmp_path_factory.mktemp("app-cloud"), OUTBOUND_ALLOWLIST="127.0.0.1")
-    server.start()
-    yield server
-    server.stop()
-
-
-def test_cloud_access_add_test_edit_link_remove(page, cloud_app, s3_server):
+def test_cloud_access_add_test_edit_link_remove(page, hosted_app, s3_server):
     received: list[str] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(str(frame))))
-    sign_up(page, cloud_app, "Rosalind Franklin")
+    sign_up(page, hosted_app, "Rosalind Franklin")
     section = page.locator("#cloud-access-section")
     expect(section.get_by_role("heading", name="Cloud access")).to_be_visible()
 

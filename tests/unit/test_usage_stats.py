@@ -19,6 +19,14 @@ from profile_app.services.usage_stats import ReportOutcome, UsageDataUnavailable
 PASSWORD = "correct horse battery"
 
 
+def _run_in_own_loop(coroutine):
+    """asyncio.run in a thread of its own: the suite's Playwright browser may own a loop in the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 class Sink:
     """A tiny report receiver on loopback: records every POSTed body."""
 
@@ -369,7 +377,7 @@ def test_reporter_loop_survives_database_and_network_errors(database, monkeypatc
         monkeypatch.setattr(usage_stats, "send_report_if_due", flaky_send)
         await asyncio.wait_for(usage_stats.run_reporter(wake_seconds=0.01, stop=stop), timeout=30)
 
-    asyncio.run(scenario())
+    _run_in_own_loop(scenario())
     assert len(calls) == 3
 
 
@@ -394,13 +402,13 @@ def test_reporter_loop_sends_one_report_to_the_sink(database, sink):
         finally:
             usage_stats.send_report_if_due = real_send
 
-    asyncio.run(scenario())
+    _run_in_own_loop(scenario())
     assert rounds == [ReportOutcome.SENT, ReportOutcome.NOT_DUE, ReportOutcome.NOT_DUE]
     assert len(sink.bodies) == 1
 
 
 def test_reporter_is_idle_without_url_or_in_hosted_mode(database):
     database(MODE="self-hosted")
-    asyncio.run(asyncio.wait_for(usage_stats.run_reporter(wake_seconds=0.01), timeout=5))
+    _run_in_own_loop(asyncio.wait_for(usage_stats.run_reporter(wake_seconds=0.01), timeout=5))
     database(MODE="hosted", USAGE_REPORT_URL="http://127.0.0.1:9/")
-    asyncio.run(asyncio.wait_for(usage_stats.run_reporter(wake_seconds=0.01), timeout=5))
+    _run_in_own_loop(asyncio.wait_for(usage_stats.run_reporter(wake_seconds=0.01), timeout=5))
