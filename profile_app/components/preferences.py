@@ -14,7 +14,7 @@ APPEARANCES = (("light", "Light"), ("dark", "Dark"), ("system", "System"))
 def _labelled_switch(label: str, **props) -> rx.Component:
     """A switch inside its <label>, so the visible words are its accessible name."""
     return rx.text(
-        rx.flex(rx.switch(**props), label, gap="2", align="center"),
+        rx.flex(rx.switch(**props), label, gap="3", align="center"),
         as_="label",
         size="2",
     )
@@ -217,6 +217,6 @@ def preferences_sections() -> list[rx.Component]:
     """In page order: the identity card first, then preferences, then (self-hosted only) usage data."""
     return [
         identity_card(),
-        user_preferences_section(),
-        rx.cond(~AuthState.hosted, usage_data_section()),
+        rx.card(user_preferences_section(), width="100%"),
+        rx.cond(~AuthState.hosted, rx.card(usage_data_section(), width="100%")),
     ]

@@ -28,7 +28,11 @@ def _minute(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def members_line(count: int, maximum: int) -> str:
+def members_line(count: int, maximum: int, hosted: bool = True) -> str:
+    """"N of M members" where a member limit applies (hosted); "N members" on a self-hosted server, where
+    everyone who signs up joins the one workspace."""
+    if not hosted:
+        return f"{count} member" + ("" if count == 1 else "s")
     return f"{count} of {maximum} member" + ("" if maximum == 1 else "s")
 
 
@@ -87,7 +91,7 @@ class WorkspacesState(AuthState):
                 id=w.id,
                 name=w.name,
                 role=w.role.capitalize(),
-                members_line=members_line(w.member_count, w.max_members),
+                members_line=members_line(w.member_count, w.max_members, self.hosted),
                 active=w.active,
                 personal=w.personal,
                 owner=w.is_owner,
@@ -109,12 +113,8 @@ class WorkspacesState(AuthState):
         ]
         self.member_count = overview.member_count
         self.max_members = overview.max_members
-        self.members_summary = (
-            members_line(overview.member_count, overview.max_members)
-            if self.hosted
-            else f"{overview.member_count} member" + ("" if overview.member_count == 1 else "s")
-        )
-        self.full = overview.full
+        self.members_summary = members_line(overview.member_count, overview.max_members, self.hosted)
+        self.full = self.hosted and overview.full
         self.viewer_is_owner = viewer_is_owner
         self.can_leave = self.hosted and not overview.personal and not viewer_is_owner
         self.invitations = (
