@@ -47,7 +47,7 @@ def seed(joiners: int) -> tuple[int, int, list[int]]:
     with db.transaction() as session:
         users = []
         for n in range(joiners + MAX_MEMBERS - 1):
-            user = User(name=f"User {n}", email=f"user{n}@example.com", password_hash="x")
+            user = User(name=f"User {n}", email=f"user{n}-{uuid.uuid4().hex[:8]}@example.com", password_hash="x")
             session.add(user)
             session.flush()
             users.append(user)
@@ -64,7 +64,7 @@ def seed(joiners: int) -> tuple[int, int, list[int]]:
         return owner.id, workspace.id, ids[MAX_MEMBERS - 1 :]
 
 
-def race(label: str, joiners: int) -> None:
+def race(label: str, joiners: int) -> tuple[float, int]:
     owner, workspace_id, joiner_ids = seed(joiners)
     token = workspaces.create_invitation(owner).link.rsplit("/", 1)[1]
     start = threading.Barrier(joiners + 1)
@@ -97,11 +97,24 @@ def race(label: str, joiners: int) -> None:
         f"{label:<11} joiners={joiners:<4} max={MAX_MEMBERS} members_after={members:<3} "
         f"time={elapsed:.3f}s  {dict(sorted(outcomes.items()))}"
     )
+    return elapsed, members
+
+
+def races(label: str, joiners: int, runs: int) -> dict:
+    """Several races on fresh workspaces; prints each, then the median and spread of the time."""
+    from bench.common import fmt, summary
+
+    results = [race(label, joiners) for _ in range(runs)]
+    times = summary([elapsed for elapsed, _ in results])
+    exact = sum(1 for _, members in results if members == MAX_MEMBERS)
+    print(f"{label:<11} {fmt(times, 'ms', 1000)}; members exactly {MAX_MEMBERS} in {exact} of {runs} races")
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--joiners", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("PROFILE_BENCH_RUNS", "5")))
     parser.add_argument(
         "--postgres",
         default=os.environ.get("PROFILE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
@@ -109,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         configure(f"sqlite:///{tmp}/bench.db", tmp)
-        race("sqlite", args.joiners)
+        sqlite_times = races("sqlite", args.joiners, args.runs)
 
         admin = sa.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
         name = f"profile_bench_{uuid.uuid4().hex[:10]}"
@@ -121,7 +134,8 @@ def main() -> None:
             return
         try:
             configure(args.postgres.rsplit("/", 1)[0] + "/" + name, tmp)
-            race("postgresql", args.joiners)
+            postgres_times = races("postgresql", args.joiners, args.runs)
+            print(f"ratio of medians postgresql ÷ sqlite: {postgres_times['median'] / sqlite_times['median']:.2f}")
         finally:
             db.reset_engine()
             with admin.connect() as conn:

@@ -18,14 +18,14 @@ from bench.common import NAMESPACE, ReflexClient, seed_user, start_server, summa
 from tests.e2e.harness import PROJECT_ROOT, _free_port
 
 LEVELS = [int(x) for x in os.environ.get("PROFILE_BENCH_LEVELS", "1,10,100").split(",")]
-TOGGLES = int(os.environ.get("PROFILE_BENCH_TOGGLES", "20"))
+TOGGLES = int(os.environ.get("PROFILE_BENCH_TOGGLES", "20"))  # even, so each level starts from "on"
 
 
 def _toggle_handler() -> tuple[str, str, str]:
     """(event name, argument name, var that the update carries) of the HiDPI switch's handler."""
     from profile_app.states.preferences import PreferencesState
 
-    return f"{PreferencesState.get_full_name()}.set_hidpi_override", "value", "hidpi_override"
+    return f"{PreferencesState.get_full_name()}.change_hidpi_override", "enabled", "hidpi_override"
 
 
 async def _app_round(base_url: str, tokens: list[str], event: str, arg: str, marker: str) -> list[float]:
@@ -36,7 +36,8 @@ async def _app_round(base_url: str, tokens: list[str], event: str, arg: str, mar
     async def one(client: ReflexClient) -> list[float]:
         samples = []
         for i in range(TOGGLES):
-            samples.append(await client.call(event, {arg: i % 2 == 0}, until=marker))
+            # Starts from the default (on), so the first toggle turns it off: every event changes the row.
+            samples.append(await client.call(event, {arg: i % 2 == 1}, until=marker))
         return samples
 
     try:
@@ -108,7 +109,7 @@ def run() -> dict:
         with server.services():
             from profile_app.services import accounts
 
-            expected = (TOGGLES - 1) % 2 == 0
+            expected = (TOGGLES - 1) % 2 == 1
             wrong = [u.user_id for u in users if accounts.get_account(u.user_id).hidpi_override != expected]
     finally:
         echo.terminate()
