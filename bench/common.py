@@ -157,7 +157,7 @@ class ReflexClient:
             "reflex___state____state.reflex___state____update_vars_internal_state.update_vars_internal",
             {"vars": {f"{AuthState.get_full_name()}.session_token": self.session_token}},
         )
-        await self.call(f"{AuthState.get_full_name()}.require_login", {}, until="user_name")
+        await self.call(f"{AuthState.get_full_name()}.open_profile", {}, until="user_name")
 
     async def emit(self, name: str, payload: dict) -> None:
         await self.sio.emit(

@@ -11,7 +11,7 @@ from profile_app.pages.login import login_page, signup_page
 from profile_app.pages.profile import profile_page
 from profile_app.services.usage_stats import run_reporter
 from profile_app.states.auth_forms import LoginState, SignupState
-from profile_app.states.base import AuthState, section_load_events
+from profile_app.states.base import AuthState
 from profile_app.states.workspaces import JoinState
 
 
@@ -42,6 +42,6 @@ app.add_page(
     profile_page,
     route="/profile",
     title="Profile",
-    on_load=[AuthState.require_login, *section_load_events()],
+    on_load=AuthState.open_profile,
 )
 app.add_page(join_page, route="/join/[token]", title="Join a workspace · Profile", on_load=JoinState.open_join)

@@ -14,8 +14,8 @@ from profile_app.services.errors import DomainError
 SESSION_COOKIE = "profile_session"
 log = logging.getLogger(__name__)
 
-# Section states of the Profile page register here (with @profile_section); the page loads each on open, and
-# after a workspace switch `AuthState.reload_sections` reloads them all so every table follows at once.
+# Section states of the Profile page register here (with @profile_section); `AuthState.open_profile` loads them
+# all on open, and after a workspace switch `AuthState.reload_sections` reloads them so every table follows at once.
 SECTION_STATES: list[type[AuthState]] = []
 
 
@@ -23,10 +23,6 @@ def profile_section(state_cls):
     """Class decorator for a Profile-page section state; the class must define an `@rx.event def load(self)`."""
     SECTION_STATES.append(state_cls)
     return state_cls
-
-
-def section_load_events() -> list:
-    return [state_cls.load for state_cls in SECTION_STATES]
 
 
 def _session_cookie() -> rx.Cookie:
@@ -90,10 +86,31 @@ class AuthState(rx.State):
             return
         self._load_account(user_id)
 
+    async def _load_sections(self) -> None:
+        """Run every registered section's `load` inside this one event: one round trip and one state update for
+        the whole page, instead of one per section (each load still resolves the session itself)."""
+        for section_cls in SECTION_STATES:
+            section = await self.get_state(section_cls)
+            section_cls.event_handlers["load"].fn(section)
+
     @rx.event
-    def reload_sections(self):
+    async def reload_sections(self):
         """After the active workspace changed: the header's facts and every registered section, no page reload."""
-        return [AuthState.refresh_account, *section_load_events()]
+        user_id = self._user_id()
+        if user_id is None:
+            self._forget_account()
+            return
+        self._load_account(user_id)
+        await self._load_sections()
+
+    @rx.event
+    async def open_profile(self):
+        """on_load of /profile: sign-in check, then every section, in one event."""
+        redirect = AuthState.require_login.fn(self)
+        if redirect is not None:
+            return redirect
+        await self._load_sections()
+        return None
 
     @rx.event
     def require_login(self):
