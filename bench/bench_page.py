@@ -61,6 +61,25 @@ def _measure(page, watch: _HydrationWatch, url: str, script: str, arg=None, scri
     return (max(shown, watch.at) - started) * 1000
 
 
+def _server_side(server, token: str, runs: int) -> dict:
+    """The page's load event alone over a raw socket (no browser): how much of the page time is the server's."""
+    import asyncio
+
+    from bench.common import ReflexClient
+    from profile_app.states.base import AuthState
+
+    async def probe() -> list[float]:
+        samples = []
+        for _ in range(runs):
+            client = ReflexClient(server.base_url, token)
+            await client.connect()  # itself runs open_profile once (a new tab's first load)
+            samples.append(await client.call(f"{AuthState.get_full_name()}.open_profile", {}, until="user_name"))
+            await client.close()
+        return samples
+
+    return summary([s * 1000 for s in asyncio.run(probe())])
+
+
 def run() -> dict:
     server = start_server("hosted")
     try:
@@ -96,6 +115,8 @@ def run() -> dict:
                 results["login_warm"].append(_measure(page, watch, login, LOGIN_READY))
                 context.close()
             browser.close()
+        with server.services():
+            server_side = _server_side(server, user.token, RUNS)
     finally:
         server.stop()
     stats = {k: summary(v) for k, v in results.items()}
@@ -109,6 +130,7 @@ def run() -> dict:
         f"/profile warm: {fmt(stats['profile_warm'])}",
         f"/login   warm: {fmt(stats['login_warm'])}",
         f"ratio /profile ÷ /login: cold {ratios['cold']:.2f}×, warm {ratios['warm']:.2f}× (target ≤ 1.5×)",
+        f"the load event alone, server side over a raw socket: {fmt(server_side)}",
         f"JavaScript loaded cold (decoded): /profile {max(script_bytes['profile']) / 1024:.0f} KiB, "
         f"/login {max(script_bytes['login']) / 1024:.0f} KiB",
     ]
