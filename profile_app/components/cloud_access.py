@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from profile_app.components.dialogs import confirm_dialog
 from profile_app.states.cloud_access import PROVIDER_CHOICES, CloudAccessState, CloudRow
 
 _VISUALLY_HIDDEN = {
@@ -124,22 +125,11 @@ def _form_dialog() -> rx.Component:
 
 
 def _remove_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove access keys"),
-            rx.alert_dialog.description(
-                "Remove the access keys for bucket ", rx.text.strong(CloudAccessState.remove_bucket), "?"
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("Remove", color_scheme="red", on_click=CloudAccessState.confirm_remove)
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
+    return confirm_dialog(
+        "Remove access keys",
+        ("Remove the access keys for bucket ", rx.text.strong(CloudAccessState.remove_bucket), "?"),
+        "Remove",
+        CloudAccessState.confirm_remove,
         open=CloudAccessState.remove_dialog_open,
         on_open_change=CloudAccessState.set_remove_dialog_open,
     )

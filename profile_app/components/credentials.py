@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from profile_app.components.dialogs import confirm_dialog
 from profile_app.components.forms import field_error
 from profile_app.services.credentials import LABEL_MAX
 from profile_app.states.base import AuthState
@@ -271,18 +272,11 @@ def _edit_dialog() -> rx.Component:
 
 
 def _revoke_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Revoke credentials"),
-            rx.alert_dialog.description(CredentialsState.revoke_question),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Revoke", color_scheme="red", on_click=CredentialsState.revoke)),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
+    return confirm_dialog(
+        "Revoke credentials",
+        CredentialsState.revoke_question,
+        "Revoke",
+        CredentialsState.revoke,
         open=CredentialsState.revoke_dialog_open,
         on_open_change=CredentialsState.set_revoke_dialog_open,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from profile_app.components.dialogs import confirm_dialog
 from profile_app.services.workspaces import SELF_HOSTED_REFUSAL
 from profile_app.states.base import AuthState
 from profile_app.states.workspaces import (
@@ -152,26 +153,13 @@ def workspaces_section() -> rx.Component:
 
 
 def _remove_member_button(row: MemberRow) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button("Remove", size="1", color_scheme="red", variant="soft", aria_label="Remove " + row.name)
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove " + row.name + "?"),
-            rx.alert_dialog.description(
-                row.name + " loses access to " + AuthState.workspace_name + ", and their app credentials in it "
-                "are revoked at once. Coming back needs a new invitation."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("Remove member", color_scheme="red", on_click=WorkspacesState.remove_member(row.user_id))
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
+    return confirm_dialog(
+        "Remove " + row.name + "?",
+        row.name + " loses access to " + AuthState.workspace_name + ", and their app credentials in it "
+        "are revoked at once. Coming back needs a new invitation.",
+        "Remove member",
+        WorkspacesState.remove_member(row.user_id),
+        trigger=rx.button("Remove", size="1", color_scheme="red", variant="soft", aria_label="Remove " + row.name),
     )
 
 
@@ -240,24 +228,13 @@ def _invite_dialog() -> rx.Component:
 
 
 def _leave_button() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button("Leave workspace", color_scheme="red", variant="outline")),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Leave " + AuthState.workspace_name + "?"),
-            rx.alert_dialog.description(
-                "You will lose access to " + AuthState.workspace_name + ", and your app credentials in it are "
-                "revoked at once. Coming back needs a valid invitation."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("Leave workspace", color_scheme="red", on_click=WorkspacesState.leave_workspace)
-                ),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
+    return confirm_dialog(
+        "Leave " + AuthState.workspace_name + "?",
+        "You will lose access to " + AuthState.workspace_name + ", and your app credentials in it are "
+        "revoked at once. Coming back needs a valid invitation.",
+        "Leave workspace",
+        WorkspacesState.leave_workspace,
+        trigger=rx.button("Leave workspace", color_scheme="red", variant="outline"),
     )
 
 
