@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,7 @@ from profile_app.api.deps import (
     bearer_token,
     current_caller,
 )
-from profile_app.api.envelope import ApiFailure, ok
+from profile_app.api.envelope import ApiFailure, ok, request_payload
 from profile_app.config import APP_VERSION, get_settings
 from profile_app.services import credentials
 from profile_app.services.credentials import API_VERSION, CredentialSummary, TokenIdentity
@@ -47,21 +46,6 @@ def _route(path: str, methods: tuple[str, ...] = ("GET", "POST")) -> Callable:
         return func
 
     return decorate
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    """ClearML clients send a JSON object in the body (even with GET); query parameters count too."""
-    payload: dict[str, Any] = dict(request.query_params)
-    raw = await request.body()
-    if raw.strip():
-        try:
-            parsed = json.loads(raw)
-        except ValueError as exc:
-            raise ApiFailure(400, "Invalid request body (expected a JSON object)") from exc
-        if not isinstance(parsed, dict):
-            raise ApiFailure(400, "Invalid request body (expected a JSON object)")
-        payload.update(parsed)
-    return payload
 
 
 def _client_from(request: Request) -> str:
@@ -123,7 +107,7 @@ def _domain_failure(exc: DomainError) -> ApiFailure:
 @_route("auth.login")
 async def auth_login(request: Request) -> JSONResponse:
     """HTTP Basic `access_key:secret_key` (or a still-valid bearer token) -> a new token."""
-    payload = await _body(request)
+    payload = await request_payload(request)
     expiration_sec = _expiration_sec(payload)
     header = request.headers.get("authorization")
     if header is None:
@@ -141,7 +125,7 @@ async def auth_login(request: Request) -> JSONResponse:
 
 @_route("auth.create_credentials")
 async def auth_create_credentials(request: Request, caller: ApiCaller = Depends(current_caller)) -> JSONResponse:
-    payload = await _body(request)
+    payload = await request_payload(request)
     expiry = payload.get("expiry_days")
     try:
         created = credentials.create_credentials(
@@ -179,7 +163,7 @@ async def auth_get_credentials(request: Request, caller: ApiCaller = Depends(cur
 
 @_route("auth.edit_credentials")
 async def auth_edit_credentials(request: Request, caller: ApiCaller = Depends(current_caller)) -> JSONResponse:
-    payload = await _body(request)
+    payload = await request_payload(request)
     if not payload.get("access_key"):
         raise ApiFailure(400, "access_key is required")
     try:
@@ -191,7 +175,7 @@ async def auth_edit_credentials(request: Request, caller: ApiCaller = Depends(cu
 
 @_route("auth.revoke_credentials")
 async def auth_revoke_credentials(request: Request, caller: ApiCaller = Depends(current_caller)) -> JSONResponse:
-    payload = await _body(request)
+    payload = await request_payload(request)
     if not payload.get("access_key"):
         raise ApiFailure(400, "access_key is required")
     try:

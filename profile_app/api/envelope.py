@@ -3,6 +3,7 @@ SDK reads `meta.result_msg` to explain a failure."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -65,3 +66,18 @@ def ok(request: Request, data: dict[str, Any] | None = None) -> JSONResponse:
 
 def failure_handler(request: Request, exc: ApiFailure) -> JSONResponse:
     return envelope(request, None, status_code=exc.status_code, message=exc.message, subcode=exc.subcode)
+
+
+async def request_payload(request: Request) -> dict[str, Any]:
+    """ClearML clients send a JSON object in the body (even with GET); query parameters count too, the body wins."""
+    payload: dict[str, Any] = dict(request.query_params)
+    raw = await request.body()
+    if raw.strip():
+        try:
+            parsed = json.loads(raw)
+        except ValueError as exc:
+            raise ApiFailure(400, "Invalid request body (expected a JSON object)") from exc
+        if not isinstance(parsed, dict):
+            raise ApiFailure(400, "Invalid request body (expected a JSON object)")
+        payload.update(parsed)
+    return payload

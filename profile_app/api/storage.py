@@ -3,7 +3,6 @@ that auth.login issues. Thin: resolve the caller, call the signing service, enve
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,27 +10,12 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from profile_app.api.deps import ApiCaller, current_caller
-from profile_app.api.envelope import ApiFailure, ok
+from profile_app.api.envelope import ApiFailure, ok, request_payload
 from profile_app.services import signing
 from profile_app.services.errors import DomainError, NotFound
 
 router = APIRouter(tags=["storage"])
 SUBCODE_NOT_FOUND = 2
-
-
-async def _payload(request: Request) -> dict[str, Any]:
-    """JSON body (ClearML clients send one even with GET) over query parameters."""
-    payload: dict[str, Any] = dict(request.query_params)
-    raw = await request.body()
-    if raw.strip():
-        try:
-            parsed = json.loads(raw)
-        except ValueError as exc:
-            raise ApiFailure(400, "Invalid request body (expected a JSON object)") from exc
-        if not isinstance(parsed, dict):
-            raise ApiFailure(400, "Invalid request body (expected a JSON object)")
-        payload.update(parsed)
-    return payload
 
 
 def _lifetime(payload: dict[str, Any]) -> int | None:
@@ -45,7 +29,7 @@ def _lifetime(payload: dict[str, Any]) -> int | None:
 
 
 async def sign_url(request: Request, caller: ApiCaller = Depends(current_caller)) -> JSONResponse:  # noqa: B008
-    payload = await _payload(request)
+    payload = await request_payload(request)
     url = payload.get("url")
     if not isinstance(url, str):
         raise ApiFailure(400, "Give the storage URL to sign in `url`.")
