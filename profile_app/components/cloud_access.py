@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from profile_app.components.dialogs import confirm_dialog
+from profile_app.components.dialogs import confirm_dialog, form_dialog_actions
 from profile_app.states.cloud_access import PROVIDER_CHOICES, CloudAccessState, CloudRow
 
 _VISUALLY_HIDDEN = {
@@ -104,12 +104,7 @@ def _form_dialog() -> rx.Component:
                         placeholder="https://minio.example.com:9000",
                     ),
                     _error("form"),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                        rx.button("Save", type="submit"),
-                        justify="end",
-                        width="100%",
-                    ),
+                    form_dialog_actions("Save"),
                     spacing="3",
                     width="100%",
                 ),

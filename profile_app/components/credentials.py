@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from profile_app.components.dialogs import confirm_dialog
+from profile_app.components.dialogs import confirm_dialog, form_dialog_actions
 from profile_app.components.forms import field_error
 from profile_app.services.credentials import LABEL_MAX
 from profile_app.states.base import AuthState
@@ -125,12 +125,7 @@ def _create_form() -> rx.Component:
                 style={"padding": "0.4em", "border_radius": "var(--radius-2)", "width": "100%"},
             ),
             field_error(CredentialsState.create_error, "credentials-label"),
-            rx.hstack(
-                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                rx.button("Create", type="submit"),
-                justify="end",
-                width="100%",
-            ),
+            form_dialog_actions("Create"),
             spacing="2",
             width="100%",
         ),
@@ -252,12 +247,7 @@ def _edit_dialog() -> rx.Component:
                         width="100%",
                     ),
                     field_error(CredentialsState.edit_error, "credentials-edit-label"),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                        rx.button("Save", type="submit"),
-                        justify="end",
-                        width="100%",
-                    ),
+                    form_dialog_actions("Save"),
                     spacing="2",
                     width="100%",
                 ),

@@ -1,5 +1,5 @@
-"""The one confirmation dialog every destructive action uses (remove, revoke, leave): a title, what will
-happen, Cancel, and a red button named for the action."""
+"""Dialog pieces shared by every section: the confirmation dialog of destructive actions (remove, revoke,
+leave) and the Cancel / submit row of form dialogs."""
 
 from __future__ import annotations
 
@@ -26,4 +26,14 @@ def confirm_dialog(
             ),
         ),
         **controlled,
+    )
+
+
+def form_dialog_actions(submit_label: str) -> rx.Component:
+    """Cancel closes the dialog without submitting; the submit button sends the form."""
+    return rx.hstack(
+        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+        rx.button(submit_label, type="submit"),
+        justify="end",
+        width="100%",
     )

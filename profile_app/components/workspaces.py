@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from profile_app.components.dialogs import confirm_dialog
+from profile_app.components.dialogs import confirm_dialog, form_dialog_actions
 from profile_app.services.workspaces import SELF_HOSTED_REFUSAL
 from profile_app.states.base import AuthState
 from profile_app.states.workspaces import (
@@ -99,12 +99,7 @@ def _rename_dialog() -> rx.Component:
                         WorkspacesState.rename_error != "",
                         rx.text(WorkspacesState.rename_error, id="workspace-name-error", color_scheme="red", size="2"),
                     ),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                        rx.button("Save name", type="submit"),
-                        justify="end",
-                        width="100%",
-                    ),
+                    form_dialog_actions("Save name"),
                     spacing="3",
                     width="100%",
                 ),
