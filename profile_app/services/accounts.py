@@ -89,14 +89,23 @@ def validate_password(password: str) -> str:
 
 
 def ensure_server_settings(session: Session) -> ServerSettings:
-    """The single ServerSettings row, created on first need (its random UUID identifies the installation)."""
+    """The single ServerSettings row, created on first need (its random UUID identifies the installation).
+    Several workers start at once, so the insert is INSERT … ON CONFLICT DO NOTHING: the first one wins and the
+    others read its row instead of failing on the primary key."""
     import uuid
+
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     row = session.get(ServerSettings, 1)
     if row is None:
-        row = ServerSettings(id=1, server_uuid=str(uuid.uuid4()))
-        session.add(row)
-        session.flush()
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(ServerSettings)
+            .values(id=1, server_uuid=str(uuid.uuid4()), usage_decided_version="", last_report_error="")
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        row = session.get(ServerSettings, 1, populate_existing=True)
     return row
 
 

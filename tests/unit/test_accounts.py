@@ -139,3 +139,35 @@ def test_expired_session_is_refused_and_removed(database):
     assert accounts.resolve_session("made-up") is None
     with db.read() as session:
         assert session.exec(select(sa.func.count()).select_from(AuthSession)).one() == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_server_settings_row_is_created_once_when_workers_start_together(database, postgres_url, backend):
+    """Several backend workers run the start-up step at the same moment: one row, no worker fails."""
+    import threading
+
+    from profile_app.models import ServerSettings
+
+    if backend == "postgresql":
+        database(DATABASE_URL=postgres_url)
+    start = threading.Barrier(8)
+    errors: list[BaseException] = []
+    uuids: list[str] = []
+
+    def start_worker():
+        start.wait()
+        try:
+            with db.transaction() as session:
+                uuids.append(accounts.ensure_server_settings(session).server_uuid)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted on
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start_worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with db.read() as session:
+        rows = session.exec(select(ServerSettings)).all()
+    assert len(rows) == 1 and set(uuids) == {rows[0].server_uuid}
