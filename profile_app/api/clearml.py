@@ -19,7 +19,7 @@ from profile_app.api.deps import (
     bearer_token,
     current_caller,
 )
-from profile_app.api.envelope import ApiFailure, ok, request_payload
+from profile_app.api.envelope import ApiFailure, ok, request_payload, whole_number
 from profile_app.config import APP_VERSION, get_settings
 from profile_app.services import credentials
 from profile_app.services.credentials import API_VERSION, CredentialSummary, TokenIdentity
@@ -53,16 +53,6 @@ def _client_from(request: Request) -> str:
         if worker := request.headers.get(header, "").strip():
             return worker
     return request.client.host if request.client else ""
-
-
-def _expiration_sec(payload: dict[str, Any]) -> int | None:
-    value = payload.get("expiration_sec")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise ApiFailure(400, "expiration_sec must be a whole number of seconds") from exc
 
 
 def _basic_credentials(header: str) -> tuple[str, str]:
@@ -108,7 +98,7 @@ def _domain_failure(exc: DomainError) -> ApiFailure:
 async def auth_login(request: Request) -> JSONResponse:
     """HTTP Basic `access_key:secret_key` (or a still-valid bearer token) -> a new token."""
     payload = await request_payload(request)
-    expiration_sec = _expiration_sec(payload)
+    expiration_sec = whole_number(payload, "expiration_sec", "seconds")
     header = request.headers.get("authorization")
     if header is None:
         raise ApiFailure(401, "Unauthorized (missing credentials)", SUBCODE_MISSING_CREDENTIALS)
@@ -126,16 +116,13 @@ async def auth_login(request: Request) -> JSONResponse:
 @_route("auth.create_credentials")
 async def auth_create_credentials(request: Request, caller: ApiCaller = Depends(current_caller)) -> JSONResponse:
     payload = await request_payload(request)
-    expiry = payload.get("expiry_days")
     try:
         created = credentials.create_credentials(
             caller.user_id,
             label=str(payload.get("label") or ""),
-            expiry_days=int(expiry) if expiry not in (None, "") else None,
+            expiry_days=whole_number(payload, "expiry_days", "days"),
             workspace_id=caller.workspace_id,
         )
-    except (TypeError, ValueError) as exc:
-        raise ApiFailure(400, "expiry_days must be a whole number of days") from exc
     except DomainError as exc:
         raise _domain_failure(exc) from exc
     return ok(

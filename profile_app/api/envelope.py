@@ -81,3 +81,15 @@ async def request_payload(request: Request) -> dict[str, Any]:
             raise ApiFailure(400, "Invalid request body (expected a JSON object)")
         payload.update(parsed)
     return payload
+
+
+def whole_number(payload: dict[str, Any], name: str, unit: str) -> int | None:
+    """An optional whole-number field of a request body; a 400 envelope for anything else, including JSON's
+    1e999 (infinity, which int() refuses with OverflowError)."""
+    value = payload.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ApiFailure(400, f"{name} must be a whole number of {unit}") from exc

@@ -3,14 +3,12 @@ that auth.login issues. Thin: resolve the caller, call the signing service, enve
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from profile_app.api.deps import ApiCaller, current_caller
-from profile_app.api.envelope import ApiFailure, ok, request_payload
+from profile_app.api.envelope import ApiFailure, ok, request_payload, whole_number
 from profile_app.services import signing
 from profile_app.services.errors import DomainError, NotFound
 
@@ -28,23 +26,13 @@ BLOB_RESPONSE_HEADERS = {
 }
 
 
-def _lifetime(payload: dict[str, Any]) -> int | None:
-    value = payload.get("expires_in")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise ApiFailure(400, "expires_in must be a whole number of seconds") from exc
-
-
 async def sign_url(request: Request, caller: ApiCaller = Depends(current_caller)) -> JSONResponse:  # noqa: B008
     payload = await request_payload(request)
     url = payload.get("url")
     if not isinstance(url, str):
         raise ApiFailure(400, "Give the storage URL to sign in `url`.")
     try:
-        link = signing.sign_storage_url(caller.user_id, url, _lifetime(payload))
+        link = signing.sign_storage_url(caller.user_id, url, whole_number(payload, "expires_in", "seconds"))
     except NotFound as exc:
         raise ApiFailure(400, exc.message, SUBCODE_NOT_FOUND) from exc
     except DomainError as exc:

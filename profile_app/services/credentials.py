@@ -337,8 +337,9 @@ def revoke_credentials(user_id: int, access_key: str) -> None:
 def _issue_token(row: ApiCredential, expiration_sec: int | None, now: datetime) -> str:
     settings = get_settings()
     lifetime = timedelta(days=settings.token_lifetime_days)
-    if expiration_sec is not None and expiration_sec > 0:
-        lifetime = min(lifetime, timedelta(seconds=expiration_sec))
+    # Compare as numbers first: timedelta(seconds=10**20) itself overflows.
+    if expiration_sec is not None and 0 < expiration_sec < lifetime.total_seconds():
+        lifetime = timedelta(seconds=expiration_sec)
     expires = now + lifetime
     if row.expires_at is not None:
         expires = min(expires, row.expires_at)

@@ -27,7 +27,7 @@ ROUTES = (
 
 @pytest.fixture
 def client(database) -> TestClient:
-    return TestClient(create_api())
+    return TestClient(create_api(), raise_server_exceptions=False)
 
 
 @pytest.fixture
@@ -95,6 +95,41 @@ def test_login_honours_expiration_sec(client, creds):
     )
     claims = jwt.decode(response.json()["data"]["token"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 300
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("auth.login", '{"expiration_sec": 1e999}'),
+        ("auth.login", '{"expiration_sec": {"a": 1}}'),
+        ("auth.create_credentials", '{"expiry_days": 1e999}'),
+        ("storage.sign_url", '{"url": "s3://bucket/key", "expires_in": 1e999}'),
+    ],
+)
+def test_numbers_json_cannot_make_an_int_are_a_400_envelope(client, creds, route, body):
+    """JSON's 1e999 is infinity, which int() refuses with OverflowError: a 400 saying so, not a bare 500."""
+    headers = {"Content-Type": "application/json"}
+    if route == "auth.login":
+        response = client.post(
+            f"/api/{route}", auth=(creds.access_key, creds.secret_key), content=body, headers=headers
+        )
+    else:
+        headers |= _bearer(_login(client, creds))
+        response = client.post(f"/api/{route}", content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    _assert_envelope(response.json(), route, 400)
+    assert "must be a whole number" in response.json()["meta"]["result_msg"]
+
+
+def test_login_with_an_enormous_expiration_sec_gets_the_usual_lifetime(client, creds):
+    import jwt
+
+    response = client.post(
+        "/api/auth.login", auth=(creds.access_key, creds.secret_key), json={"expiration_sec": 10**20}
+    )
+    assert response.status_code == 200, response.text
+    claims = jwt.decode(response.json()["data"]["token"], options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] > 0
 
 
 def test_login_with_a_bearer_token_refreshes_it(client, creds):

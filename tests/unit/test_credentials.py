@@ -263,6 +263,11 @@ def test_expiration_sec_is_honoured_up_to_the_token_lifetime(database):
     )
     assert long["exp"] - long["iat"] <= 2 * 86400
 
+    huge = jwt.decode(
+        credentials.login(new.access_key, new.secret_key, "", 10**20), options={"verify_signature": False}
+    )
+    assert huge["exp"] - huge["iat"] == 2 * 86400  # too big for a timedelta: the token lifetime applies
+
 
 def test_token_never_outlives_its_credentials(database):
     new = credentials.create_credentials(_user(), expiry_days=30)
