@@ -42,6 +42,9 @@ def test_create_copy_forget_use_edit_revoke(page: Page, hosted_app):
     dialog.get_by_role("button", name="Create").click()
 
     expect(dialog.get_by_text("This secret key will not be shown again.")).to_be_visible()
+    # The keys arrive as browser-side values pushed right after the state update that opens the result view.
+    expect(dialog.get_by_label("Access key")).to_have_value(re.compile(r"[A-Z0-9]{20,30}"))
+    expect(dialog.get_by_label("Secret key")).to_have_value(re.compile(r"pfsk_\S+"))
     access_key = dialog.get_by_label("Access key").input_value()
     secret_key = dialog.get_by_label("Secret key").input_value()
     assert re.fullmatch(r"[A-Z0-9]{20,30}", access_key)
