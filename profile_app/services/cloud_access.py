@@ -31,6 +31,8 @@ DEFAULT_REGION = "us-east-1"
 TABLE = "cloud_credential"
 SECRET_FIELD, TOKEN_FIELD = "secret", "token"
 HTTP_WARNING = "This host uses http://: keys and data travel unencrypted. Use https:// unless it is a local test."
+# Longest secret or token accepted: STS session tokens run to a few kB, a SAS to a few hundred characters.
+SECRET_MAX = 8192
 CONNECT_TIMEOUT_S = 3
 READ_TIMEOUT_S = 5
 
@@ -272,6 +274,9 @@ def _validate(data: CloudAccessInput, *, editing: bool) -> _Validated:
     key = data.key.strip()
     secret = data.secret.strip()
     token = data.token.strip()
+    for name, value, shown in ((SECRET_FIELD, secret, "Secret / SAS"), (TOKEN_FIELD, token, "Token")):
+        if len(value) > SECRET_MAX:
+            raise ValidationFailed(f"The {shown} can be at most {SECRET_MAX} characters.", name)
     if provider == AZURE:
         if key:
             raise ValidationFailed("Leave Key empty for Azure Blob: the SAS in Secret / SAS grants access.", "key")
@@ -357,6 +362,9 @@ def _set_token(row: CloudCredential, token: str) -> None:
 
 
 def _owned_row(session: Session, user_id: int, row_id: int, *, lock: bool = False) -> CloudCredential:
+    # Row ids arrive from crafted events too: a dict or a 10**30 would reach the driver and crash the handler.
+    if type(row_id) is not int or not 0 < row_id < 2**63:
+        raise NotFound("These access keys no longer exist. Reload the page.")
     query = select(CloudCredential).where(CloudCredential.id == row_id, CloudCredential.user_id == user_id)
     if lock:
         query = query.with_for_update()

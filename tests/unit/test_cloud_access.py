@@ -104,6 +104,8 @@ def test_gcs_bucket_rules(database):
         ({"secret": ""}, "secret", "Enter the secret key"),
         ({"secret": "has space"}, "secret", "spaces"),
         ({"token": "a b"}, "token", "spaces"),
+        ({"secret": "s" * 8193}, "secret", "at most 8192"),
+        ({"token": "t" * 8193}, "token", "at most 8192"),
         ({"region": "Europe"}, "region", "us-east-1"),
         ({"region": "eu_west_1"}, "region", "us-east-1"),
         ({"host": "https://s3.example.com"}, "host", "Leave Host (Endpoint) empty for AWS S3"),
@@ -253,6 +255,23 @@ def test_other_users_rows_are_out_of_reach(database):
     assert cloud_access.list_cloud_access(intruder) == ()
     cloud_access.remove_cloud_access(owner, row.id)
     assert cloud_access.list_cloud_access(owner) == ()
+
+
+@pytest.mark.parametrize("row_id", [{"id": 1}, [1], "1", 1.0, True, 10**30, -1, 0])
+def test_row_ids_from_crafted_events_are_not_found(database, row_id):
+    """Handlers pass the client's row id straight through: anything but a plausible int is NotFound, not a
+    driver error (a dict) or an OverflowError (10**30) escaping the service."""
+    owner = _user()
+    cloud_access.add_cloud_access(owner, s3_input())
+    for action in (
+        lambda: cloud_access.edit_cloud_access(owner, row_id, s3_input()),
+        lambda: cloud_access.remove_cloud_access(owner, row_id),
+        lambda: cloud_access.stored_credentials(owner, row_id),
+        lambda: cloud_access.test_cloud_access(owner, row_id),
+    ):
+        with pytest.raises(NotFound):
+            action()
+    assert len(cloud_access.list_cloud_access(owner)) == 1
 
 
 # ---------------------------------------------------------------------------------------------------- crypto
