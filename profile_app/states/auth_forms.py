@@ -13,8 +13,12 @@ DEFAULT_NEXT = "/profile"
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths: `/profile`, `/join/...`; never `//evil.example` or a full URL."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only same-site paths: `/profile`, `/join/...`; never `//evil.example` or a full URL. Browsers drop tabs and
+    newlines from URLs, so `/<tab>/evil.example` would become `//evil.example`: no whitespace or control
+    characters either."""
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return DEFAULT_NEXT
+    if any(char.isspace() or not char.isprintable() for char in target):
         return DEFAULT_NEXT
     return target
 

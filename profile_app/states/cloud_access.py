@@ -210,9 +210,10 @@ class CloudAccessState(AuthState):
             await asyncio.to_thread(cloud_access.test_cloud_access, user_id, row_id)
         except DomainError as error:
             failure = error.message
-        async with self:
-            self.testing_id = 0
-            self._reload(user_id)
+        finally:  # an unexpected error must not leave "Testing…" (and the one-test-at-a-time guard) stuck
+            async with self:
+                self.testing_id = 0
+                self._reload(user_id)
         if failure:
             return rx.toast.error(failure)
         return None
