@@ -208,7 +208,9 @@ def _record_failure(user_id: int) -> None:
     window = timedelta(minutes=settings.login_lock_minutes)
     now = utcnow()
     with transaction() as session:
-        user = session.get(User, user_id)
+        # Lock the row: on PostgreSQL, parallel failures that each read and write back the counter overwrite one
+        # another, and an attacker guessing in parallel would never reach the lock-out.
+        user = session.exec(select(User).where(User.id == user_id).with_for_update()).one()
         if user.first_failed_login_at is None or now - user.first_failed_login_at > window:
             user.failed_logins = 1
             user.first_failed_login_at = now
