@@ -165,6 +165,15 @@ def _minutes(delta: timedelta) -> int:
     return max(1, int((delta.total_seconds() + 59) // 60))
 
 
+def _refuse_if_locked(user: User, now: datetime) -> None:
+    if user.locked_until and user.locked_until > now:
+        raise AccountLocked(
+            "Too many failed sign-in attempts. Sign-in for this account is locked for "
+            f"{_minutes(user.locked_until - now)} more minute(s).",
+            field="password",
+        )
+
+
 def sign_in(email: str, password: str) -> str:
     """Check the password and open a new session; returns the session token (shown to nobody but the browser)."""
     settings = get_settings()
@@ -172,12 +181,8 @@ def sign_in(email: str, password: str) -> str:
     with read() as session:
         user = session.exec(select(User).where(User.email == email)).first()
     now = utcnow()
-    if user is not None and user.locked_until and user.locked_until > now:
-        raise AccountLocked(
-            "Too many failed sign-in attempts. Sign-in for this account is locked for "
-            f"{_minutes(user.locked_until - now)} more minute(s).",
-            field="password",
-        )
+    if user is not None:
+        _refuse_if_locked(user, now)
     ok = security.verify_password(user.password_hash if user else None, password or "")
     if user is None:
         raise InvalidLogin()
@@ -187,7 +192,10 @@ def sign_in(email: str, password: str) -> str:
     token = security.new_token()
     rehash = security.hash_password(password) if security.needs_rehash(user.password_hash) else None
     with transaction() as session:
-        row = session.get(User, user.id)
+        # Re-checked under the row lock: guesses sent in parallel all passed the check above before any of their
+        # failures was counted, and a right guess among them must not get in once the burst has locked the account.
+        row = session.exec(select(User).where(User.id == user.id).with_for_update()).one()
+        _refuse_if_locked(row, utcnow())
         row.failed_logins = 0
         row.first_failed_login_at = None
         row.locked_until = None

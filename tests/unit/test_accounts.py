@@ -171,3 +171,20 @@ def test_server_settings_row_is_created_once_when_workers_start_together(databas
     with db.read() as session:
         rows = session.exec(select(ServerSettings)).all()
     assert len(rows) == 1 and set(uuids) == {rows[0].server_uuid}
+
+
+def test_a_right_guess_verified_after_the_burst_locked_the_account_is_refused(database, monkeypatch):
+    """Parallel guesses all pass the first lock check; the lock recorded meanwhile still stops the right one."""
+    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    real_verify = security.verify_password
+
+    def verify_while_the_burst_locks(password_hash, password):
+        with db.transaction() as session:  # the other guesses' failures land while this one is being verified
+            session.get(User, user_id).locked_until = utcnow() + timedelta(minutes=15)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(security, "verify_password", verify_while_the_burst_locks)
+    with pytest.raises(AccountLocked):
+        accounts.sign_in("ada@example.com", PASSWORD)
+    with db.read() as session:
+        assert session.exec(select(sa.func.count()).select_from(AuthSession)).one() == 0
