@@ -200,17 +200,24 @@ class WorkspacesState(AuthState):
         self._reload_or_report(user_id)
         return rx.toast.success("Member removed")
 
-    @rx.event
-    def create_invitation(self):
-        """Make a link and hand it to the browser once (the dialog shows it with "Copy link")."""
+    def _new_invitation_link(self):
+        """A new link for the active workspace (the sections reload to list it), or a toast saying why not."""
         user_id = self._user_id()
         if user_id is None:
-            return None
+            return None, None
         try:
             link = workspaces.create_invitation(user_id).link
         except DomainError as error:
-            return rx.toast.error(error.message)
+            return None, rx.toast.error(error.message)
         self._reload_or_report(user_id)
+        return link, None
+
+    @rx.event
+    def create_invitation(self):
+        """Make a link and hand it to the browser once (the dialog shows it with "Copy link")."""
+        link, refusal = self._new_invitation_link()
+        if link is None:
+            return refusal
         self.invite_dialog_open = True
         return new_invitation_link.push(link)
 
@@ -224,14 +231,9 @@ class WorkspacesState(AuthState):
     @rx.event
     def invite_from_menu(self):
         """The header's "Invite a User": make a link and put it on the clipboard."""
-        user_id = self._user_id()
-        if user_id is None:
-            return None
-        try:
-            link = workspaces.create_invitation(user_id).link
-        except DomainError as error:
-            return rx.toast.error(error.message)
-        self._reload_or_report(user_id)
+        link, refusal = self._new_invitation_link()
+        if link is None:
+            return refusal
         return [rx.set_clipboard(link), rx.toast.success("Invitation link copied")]
 
     @rx.event
