@@ -136,7 +136,7 @@ def _row(row: CloudRow) -> rx.Component:
         rx.table.row_header_cell(row.bucket),
         rx.table.cell(row.key),
         rx.table.cell(row.secret_masked),
-        rx.table.cell(row.token),
+        rx.table.cell(row.token_status),
         rx.table.cell(row.region),
         rx.table.cell(
             rx.vstack(

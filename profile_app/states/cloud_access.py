@@ -26,8 +26,8 @@ class CloudRow:
     provider: str = ""
     bucket: str = ""
     key: str = ""
-    secret_masked: str = ""
-    token: str = ""
+    secret_masked: str = ""  # "••••" and the last 4 characters only
+    token_status: str = ""  # "Set" or empty: whether a session token is stored, never the token
     region: str = ""
     host: str = ""
     warning: str = ""
@@ -43,7 +43,7 @@ def _row(view: cloud_access.CloudAccessRow) -> CloudRow:
         bucket=view.bucket,
         key=view.key,
         secret_masked=view.secret_masked,
-        token="Set" if view.has_token else "",
+        token_status="Set" if view.has_token else "",
         region=view.region,
         host=view.host,
         warning=view.warning,
