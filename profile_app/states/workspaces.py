@@ -29,7 +29,7 @@ def _minute(moment: datetime) -> str:
 
 
 def members_line(count: int, maximum: int, hosted: bool = True) -> str:
-    """"N of M members" where a member limit applies (hosted); "N members" on a self-hosted server, where
+    """ "N of M members" where a member limit applies (hosted); "N members" on a self-hosted server, where
     everyone who signs up joins the one workspace."""
     if not hosted:
         return f"{count} member" + ("" if count == 1 else "s")
