@@ -6,16 +6,9 @@ from __future__ import annotations
 import reflex as rx
 
 from profile_app.components.dialogs import confirm_dialog, form_dialog_actions
+from profile_app.components.tables import VISUALLY_HIDDEN, row_action
 from profile_app.states.cloud_access import PROVIDER_CHOICES, CloudAccessState, CloudRow
 
-_VISUALLY_HIDDEN = {
-    "position": "absolute",
-    "width": "1px",
-    "height": "1px",
-    "overflow": "hidden",
-    "clip": "rect(0 0 0 0)",
-    "white_space": "nowrap",
-}
 PROVIDER_HELP = (
     "S3-compatible (MinIO, Ceph, …) needs a Host. Google Cloud Storage uses HMAC keys through its S3-compatible "
     "endpoint. Azure Blob: the container in Bucket, the account's blob endpoint in Host, the SAS in Secret / SAS, "
@@ -161,20 +154,9 @@ def _row(row: CloudRow) -> rx.Component:
                     loading=CloudAccessState.testing_id == row.id,
                     on_click=CloudAccessState.test_access(row.id),
                 ),
-                rx.button(
-                    "Edit",
-                    size="1",
-                    variant="soft",
-                    aria_label="Edit " + row.bucket,
-                    on_click=CloudAccessState.open_edit(row.id),
-                ),
-                rx.button(
-                    "Remove",
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    aria_label="Remove " + row.bucket,
-                    on_click=CloudAccessState.ask_remove(row.id, row.bucket),
+                row_action("Edit", "Edit " + row.bucket, CloudAccessState.open_edit(row.id)),
+                row_action(
+                    "Remove", "Remove " + row.bucket, CloudAccessState.ask_remove(row.id, row.bucket), danger=True
                 ),
                 spacing="2",
             )
@@ -241,7 +223,7 @@ def cloud_access_section() -> rx.Component:
             rx.cond(
                 CloudAccessState.rows.length() > 0,
                 rx.table.root(
-                    rx.el.caption("Cloud access", style=_VISUALLY_HIDDEN),
+                    rx.el.caption("Cloud access", style=VISUALLY_HIDDEN),
                     rx.table.header(
                         rx.table.row(
                             *[
@@ -257,7 +239,7 @@ def cloud_access_section() -> rx.Component:
                                     "Last test",
                                 )
                             ],
-                            rx.table.column_header_cell(rx.el.span("Actions", style=_VISUALLY_HIDDEN)),
+                            rx.table.column_header_cell(rx.el.span("Actions", style=VISUALLY_HIDDEN)),
                         )
                     ),
                     rx.table.body(rx.foreach(CloudAccessState.rows, _row)),

@@ -7,6 +7,7 @@ import reflex as rx
 
 from profile_app.components.dialogs import confirm_dialog, form_dialog_actions
 from profile_app.components.forms import field_error
+from profile_app.components.tables import VISUALLY_HIDDEN, row_action
 from profile_app.services.credentials import LABEL_MAX
 from profile_app.states.base import AuthState
 from profile_app.states.credentials import (
@@ -19,14 +20,6 @@ from profile_app.states.credentials import (
     new_secret_key,
 )
 
-_VISUALLY_HIDDEN = {
-    "position": "absolute",
-    "width": "1px",
-    "height": "1px",
-    "overflow": "hidden",
-    "clip": "rect(0 0 0 0)",
-    "white_space": "nowrap",
-}
 _SNIPPET_STYLE = {
     "font_family": "var(--code-font-family, monospace)",
     "font_size": "0.8em",
@@ -56,20 +49,16 @@ def _credential_row(row: CredentialRow) -> rx.Component:
         rx.table.cell(row.expires),
         rx.table.cell(
             rx.hstack(
-                rx.button(
+                row_action(
                     "Edit label",
-                    size="1",
-                    variant="soft",
-                    aria_label="Edit label of " + row.access_key,
-                    on_click=CredentialsState.open_edit(row.access_key, row.label),
+                    "Edit label of " + row.access_key,
+                    CredentialsState.open_edit(row.access_key, row.label),
                 ),
-                rx.button(
+                row_action(
                     "Revoke",
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    aria_label="Revoke " + row.access_key,
-                    on_click=CredentialsState.open_revoke(row.access_key, row.label),
+                    "Revoke " + row.access_key,
+                    CredentialsState.open_revoke(row.access_key, row.label),
+                    danger=True,
                 ),
                 spacing="2",
             )
@@ -81,7 +70,7 @@ def _table() -> rx.Component:
     return rx.cond(
         CredentialsState.credentials.length() > 0,
         rx.table.root(
-            rx.el.caption("App credentials", style=_VISUALLY_HIDDEN),
+            rx.el.caption("App credentials", style=VISUALLY_HIDDEN),
             rx.table.header(
                 rx.table.row(
                     rx.table.column_header_cell("Label"),
@@ -90,7 +79,7 @@ def _table() -> rx.Component:
                     rx.table.column_header_cell("Last used"),
                     rx.table.column_header_cell("From"),
                     rx.table.column_header_cell("Expires"),
-                    rx.table.column_header_cell(rx.el.span("Actions", style=_VISUALLY_HIDDEN)),
+                    rx.table.column_header_cell(rx.el.span("Actions", style=VISUALLY_HIDDEN)),
                 )
             ),
             rx.table.body(rx.foreach(CredentialsState.credentials, _credential_row)),

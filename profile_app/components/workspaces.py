@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from profile_app.components.dialogs import confirm_dialog, form_dialog_actions
+from profile_app.components.tables import VISUALLY_HIDDEN, row_action
 from profile_app.services.workspaces import SELF_HOSTED_REFUSAL
 from profile_app.states.base import AuthState
 from profile_app.states.workspaces import (
@@ -16,23 +17,13 @@ from profile_app.states.workspaces import (
     new_invitation_link,
 )
 
-# Hidden on screen, read by assistive technology (a table's caption names it; empty header cells say "Actions").
-_VISUALLY_HIDDEN = {
-    "position": "absolute",
-    "width": "1px",
-    "height": "1px",
-    "overflow": "hidden",
-    "clip": "rect(0 0 0 0)",
-    "white_space": "nowrap",
-}
-
 
 def _visually_hidden(text: str) -> rx.Component:
-    return rx.el.span(text, style=_VISUALLY_HIDDEN)
+    return rx.el.span(text, style=VISUALLY_HIDDEN)
 
 
 def _caption(text: str) -> rx.Component:
-    return rx.el.caption(text, style=_VISUALLY_HIDDEN)
+    return rx.el.caption(text, style=VISUALLY_HIDDEN)
 
 
 # ------------------------------------------------------------------------------------------------ Workspaces
@@ -64,13 +55,7 @@ def _workspace_row(row: WorkspaceRow) -> rx.Component:
                 ),
                 rx.cond(
                     row.owner,
-                    rx.button(
-                        "Rename",
-                        size="1",
-                        variant="soft",
-                        aria_label="Rename " + row.name,
-                        on_click=WorkspacesState.open_rename(row.id, row.name),
-                    ),
+                    row_action("Rename", "Rename " + row.name, WorkspacesState.open_rename(row.id, row.name)),
                 ),
                 spacing="2",
             )
@@ -154,7 +139,7 @@ def _remove_member_button(row: MemberRow) -> rx.Component:
         "are revoked at once. Coming back needs a new invitation.",
         "Remove member",
         WorkspacesState.remove_member(row.user_id),
-        trigger=rx.button("Remove", size="1", color_scheme="red", variant="soft", aria_label="Remove " + row.name),
+        trigger=row_action("Remove", "Remove " + row.name, danger=True),
     )
 
 
@@ -176,13 +161,11 @@ def _invitation_row(row: InvitationRow) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row.can_revoke,
-                rx.button(
+                row_action(
                     "Revoke link",
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    aria_label="Revoke link made by " + row.created_by + " on " + row.created,
-                    on_click=WorkspacesState.revoke_invitation(row.id),
+                    "Revoke link made by " + row.created_by + " on " + row.created,
+                    WorkspacesState.revoke_invitation(row.id),
+                    danger=True,
                 ),
             )
         ),
