@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -11,6 +12,12 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_public_id() -> str:
+    """A user's id as the API and the page show it (ClearML ids are 32 hex characters); the integer primary key
+    stays internal."""
+    return uuid.uuid4().hex
 
 
 class UTCDateTime(TypeDecorator):
@@ -44,6 +51,7 @@ class User(SQLModel, table=True):
     __tablename__ = "user_account"
 
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=new_public_id, max_length=32, unique=True)
     email: str = Field(max_length=254, unique=True)
     name: str = Field(max_length=100)
     password_hash: str = Field(max_length=255)

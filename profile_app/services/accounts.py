@@ -35,6 +35,7 @@ class Account:
     """What the app may show about the signed-in user. Never carries the password hash."""
 
     id: int
+    public_id: str
     name: str
     email: str
     is_admin: bool
@@ -275,6 +276,7 @@ def get_account(user_id: int) -> Account:
     user, workspace_name = row
     return Account(
         id=user.id,
+        public_id=user.public_id,
         name=user.name,
         email=user.email,
         is_admin=user.is_admin,
