@@ -47,6 +47,11 @@ def _fk(target: str, nullable: bool = False, ondelete: str = "CASCADE", index: b
     return Field(sa_column_args=[sa.ForeignKey(target, ondelete=ondelete)], nullable=nullable, index=index)
 
 
+def _request_key():
+    """The key of the request that created the row (services/idempotency.py); NULLs never collide."""
+    return Field(default=None, max_length=64, nullable=True)
+
+
 class User(SQLModel, table=True):
     __tablename__ = "user_account"
 
@@ -98,6 +103,8 @@ class Membership(SQLModel, table=True):
 
 
 class Invitation(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("created_by", "request_key", name="uq_invitation_creator_request_key"),)
+
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = _fk("workspace.id")
     token_hash: str = Field(max_length=64, unique=True)
@@ -106,10 +113,12 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime = _time()
     revoked_at: datetime | None = _time(nullable=True, default=None)
     uses: int = 0
+    request_key: str | None = _request_key()
 
 
 class ApiCredential(SQLModel, table=True):
     __tablename__ = "api_credential"
+    __table_args__ = (sa.UniqueConstraint("user_id", "request_key", name="uq_api_credential_user_request_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = _fk("user_account.id")
@@ -122,11 +131,15 @@ class ApiCredential(SQLModel, table=True):
     last_used_from: str = Field(default="", max_length=255)
     expires_at: datetime | None = _time(nullable=True, default=None)
     revoked_at: datetime | None = _time(nullable=True, default=None)
+    request_key: str | None = _request_key()
 
 
 class CloudCredential(SQLModel, table=True):
     __tablename__ = "cloud_credential"
-    __table_args__ = (sa.UniqueConstraint("user_id", "bucket", "endpoint", name="uq_cloud_user_bucket_endpoint"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "bucket", "endpoint", name="uq_cloud_user_bucket_endpoint"),
+        sa.UniqueConstraint("user_id", "request_key", name="uq_cloud_credential_user_request_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = _fk("user_account.id")
@@ -143,6 +156,7 @@ class CloudCredential(SQLModel, table=True):
     last_test_at: datetime | None = _time(nullable=True, default=None)
     last_test_result: str = Field(default="", max_length=32)
     last_test_message: str = Field(default="", max_length=500)
+    request_key: str | None = _request_key()
 
 
 class ServerSettings(SQLModel, table=True):

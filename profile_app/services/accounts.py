@@ -15,11 +15,13 @@ from profile_app.models import AuthSession, Membership, ServerSettings, User, Wo
 from profile_app.services import security
 from profile_app.services.errors import (
     AccountLocked,
+    InvalidFields,
     InvalidLogin,
     NotSignedIn,
     SignupClosed,
     ValidationFailed,
 )
+from profile_app.services.workspaces import personal_workspace_name
 
 NAME_MIN, NAME_MAX = 2, 100
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
@@ -115,14 +117,30 @@ def _lock_server_settings(session: Session) -> ServerSettings:
     return session.exec(select(ServerSettings).where(ServerSettings.id == 1).with_for_update()).one()
 
 
+def validate_sign_up(name: str, email: str, password: str) -> tuple[str, str, str]:
+    """Every field at once (InvalidFields lists each problem), so the form can mark them all in one go."""
+    values: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for field, validate, value in (
+        ("name", validate_name, name),
+        ("email", validate_email, email),
+        ("password", validate_password, password),
+    ):
+        try:
+            values[field] = validate(value)
+        except ValidationFailed as error:
+            problems[error.field or field] = error.message
+    if problems:
+        raise InvalidFields(problems)
+    return values["name"], values["email"], values["password"]
+
+
 def sign_up(name: str, email: str, password: str) -> int:
     """Create the account and its workspace membership; returns the new user's id."""
     settings = get_settings()
     if not settings.signup_open:
         raise SignupClosed()
-    name = validate_name(name)
-    email = validate_email(email)
-    password = validate_password(password)
+    name, email, password = validate_sign_up(name, email, password)
     password_hash = security.hash_password(password)  # slow: outside the transaction
     with transaction() as session:
         _lock_server_settings(session)  # serialises sign-ups: first-user-is-admin and the one workspace
@@ -134,7 +152,7 @@ def sign_up(name: str, email: str, password: str) -> int:
         session.flush()
         if settings.hosted:
             workspace = Workspace(
-                name=f"{name}'s workspace",
+                name=personal_workspace_name(name),
                 personal=True,
                 owner_id=user.id,
                 max_members=settings.max_members_default,

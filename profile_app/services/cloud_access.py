@@ -17,6 +17,7 @@ from profile_app.db import read, transaction
 from profile_app.models import CloudCredential, utcnow
 from profile_app.services import crypto, outbound
 from profile_app.services.errors import DomainError, NotFound, ValidationFailed
+from profile_app.services.idempotency import checked_request_key
 
 S3, S3_COMPATIBLE, GCS, AZURE = "s3", "s3compat", "gcs", "azure"
 PROVIDER_LABELS = {
@@ -392,11 +393,26 @@ def list_cloud_access(user_id: int) -> tuple[CloudAccessRow, ...]:
         return tuple(_row_view(row) for row in rows)
 
 
-def add_cloud_access(user_id: int, data: CloudAccessInput) -> CloudAccessRow:
-    """Insert, flush for the id, then encrypt with that id as associated data: one transaction."""
+def _row_by_request_key(session: Session, user_id: int, request_key: str | None) -> CloudCredential | None:
+    if request_key is None:
+        return None
+    return session.exec(
+        select(CloudCredential).where(CloudCredential.user_id == user_id, CloudCredential.request_key == request_key)
+    ).first()
+
+
+def add_cloud_access(user_id: int, data: CloudAccessInput, *, request_key: str | None = None) -> CloudAccessRow:
+    """Insert, flush for the id, then encrypt with that id as associated data: one transaction. A `request_key`
+    this user already used (services/idempotency.py) returns that first row instead of adding another."""
+    request_key = checked_request_key(request_key)
+    with read() as session:
+        if (earlier := _row_by_request_key(session, user_id, request_key)) is not None:
+            return _row_view(earlier)
     valid = _validate(data, editing=False)
     try:
         with transaction() as session:
+            if (earlier := _row_by_request_key(session, user_id, request_key)) is not None:
+                return _row_view(earlier)
             _check_unique(session, user_id, valid.bucket, valid.host)
             row = CloudCredential(
                 user_id=user_id,
@@ -405,6 +421,7 @@ def add_cloud_access(user_id: int, data: CloudAccessInput) -> CloudAccessRow:
                 endpoint=valid.host,
                 region=valid.region,
                 key=valid.key,
+                request_key=request_key,
             )
             session.add(row)
             session.flush()
@@ -414,6 +431,9 @@ def add_cloud_access(user_id: int, data: CloudAccessInput) -> CloudAccessRow:
             session.flush()
             return _row_view(row)
     except sa.exc.IntegrityError:
+        with read() as session:
+            if (earlier := _row_by_request_key(session, user_id, request_key)) is not None:
+                return _row_view(earlier)
         raise DuplicateCloudAccess(valid.bucket, valid.host) from None
 
 

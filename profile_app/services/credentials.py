@@ -28,7 +28,15 @@ from profile_app.config import APP_VERSION, get_settings
 from profile_app.db import read, transaction
 from profile_app.models import ApiCredential, Membership, User, Workspace, utcnow
 from profile_app.services import security
-from profile_app.services.errors import DomainError, LimitReached, NotFound, NotSignedIn, ValidationFailed
+from profile_app.services.errors import (
+    DomainError,
+    InvalidFields,
+    LimitReached,
+    NotFound,
+    NotSignedIn,
+    ValidationFailed,
+)
+from profile_app.services.idempotency import checked_request_key
 
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
 ACCESS_KEY_LENGTH = 24
@@ -68,7 +76,9 @@ class CredentialSummary:
 
 @dataclass(frozen=True)
 class NewCredentials:
-    """Returned once, right after creation: the only time the secret exists outside the caller's hands."""
+    """Returned once, right after creation: the only time the secret exists outside the caller's hands.
+    `repeated`: the request key was used before, so this is that first creation again, without its secret (only
+    the first answer carries it; `secret_key` is empty)."""
 
     access_key: str
     secret_key: str
@@ -78,6 +88,7 @@ class NewCredentials:
     web_server: str
     api_server: str
     files_server: str
+    repeated: bool = False
 
     @property
     def local_python(self) -> str:
@@ -250,20 +261,65 @@ def _own_credential(session: Session, user_id: int, access_key: str, *, lock: bo
 # --- the user's own credentials -----------------------------------------------------------------------------------
 
 
-def create_credentials(
-    user_id: int, label: str = "", expiry_days: int | None = None, workspace_id: int | None = None
-) -> NewCredentials:
-    """New credentials in the user's active workspace (or `workspace_id`); the secret is returned only here."""
+def _validate_new(label: str | None, expiry_days: int | None) -> tuple[str, int | None]:
+    """Both fields at once, so a form can mark every problem in one go."""
+    problems: dict[str, str] = {}
+    try:
+        label = validate_label(label)
+    except ValidationFailed as error:
+        problems[error.field] = error.message
+    try:
+        expiry_days = _validate_expiry(expiry_days)
+    except ValidationFailed as error:
+        problems[error.field] = error.message
+    if problems:
+        raise InvalidFields(problems)
+    return label, expiry_days
+
+
+def _repeated(row: ApiCredential) -> NewCredentials:
     settings = get_settings()
-    label = validate_label(label)
-    expiry_days = _validate_expiry(expiry_days)
+    return NewCredentials(
+        access_key=row.access_key,
+        secret_key="",
+        label=row.label,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        web_server=settings.web_url,
+        api_server=settings.api_url,
+        files_server=settings.files_url,
+        repeated=True,
+    )
+
+
+def create_credentials(
+    user_id: int,
+    label: str = "",
+    expiry_days: int | None = None,
+    workspace_id: int | None = None,
+    *,
+    request_key: str | None = None,
+) -> NewCredentials:
+    """New credentials in the user's active workspace (or `workspace_id`); the secret is returned only here.
+    With a `request_key` (services/idempotency.py) already used by this user, nothing is created: the first
+    creation comes back with `repeated` set and no secret."""
+    settings = get_settings()
+    request_key = checked_request_key(request_key)
+    label, expiry_days = _validate_new(label, expiry_days)
     secret_key = new_secret_key()
     now = utcnow()
     with transaction() as session:
-        # Lock the user row so two concurrent creations cannot both pass the limit (SQLite: BEGIN IMMEDIATE).
+        # Lock the user row so two concurrent creations cannot both pass the limit (SQLite: BEGIN IMMEDIATE); the
+        # same lock makes the request-key lookup below safe against a concurrent twin.
         user = session.exec(select(User).where(User.id == user_id).with_for_update()).first()
         if user is None:
             raise NotSignedIn()
+        if request_key is not None:
+            earlier = session.exec(
+                select(ApiCredential).where(ApiCredential.user_id == user_id, ApiCredential.request_key == request_key)
+            ).first()
+            if earlier is not None:
+                return _repeated(earlier)
         workspace_id = _resolve_workspace(session, user_id, workspace_id)
         active = session.exec(
             select(sa.func.count())
@@ -286,6 +342,7 @@ def create_credentials(
             label=label,
             created_at=now,
             expires_at=now + timedelta(days=expiry_days) if expiry_days else None,
+            request_key=request_key,
         )
         session.add(row)
     return NewCredentials(

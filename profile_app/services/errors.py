@@ -16,6 +16,16 @@ class ValidationFailed(DomainError):
     """An input breaks a rule; `field` says which."""
 
 
+class InvalidFields(ValidationFailed):
+    """Several inputs break rules at once: `problems` maps each field to its message (form order), so a form can
+    mark them all; `field` and `message` are the first, for callers that show one."""
+
+    def __init__(self, problems: dict[str, str]):
+        first_field, first_message = next(iter(problems.items()))
+        super().__init__(first_message, field=first_field)
+        self.problems = dict(problems)
+
+
 class NotSignedIn(DomainError):
     def __init__(self, message: str = "Please log in again."):
         super().__init__(message)

@@ -25,6 +25,7 @@ from profile_app.services.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from profile_app.services.idempotency import checked_request_key
 
 OWNER = "owner"
 MEMBER = "member"
@@ -116,12 +117,14 @@ class MembersOverview:
 
 @dataclass(frozen=True)
 class CreatedInvitation:
-    """The link carries the only copy of the token; show it once and forget it."""
+    """The link carries the only copy of the token; show it once and forget it. `repeated`: the request key was
+    used before, so this is that first invitation again, and `link` is empty (only the first answer carries it)."""
 
     id: int
     workspace_id: int
     link: str
     expires_at: datetime
+    repeated: bool = False
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,15 @@ def validate_workspace_name(name: str) -> str:
     if len(name) > WORKSPACE_NAME_MAX:
         raise ValidationFailed(f"Workspace name must be at most {WORKSPACE_NAME_MAX} characters.", field="name")
     return name
+
+
+def personal_workspace_name(owner_name: str) -> str:
+    """ "<name>'s workspace", shortened with an ellipsis where a long name would pass the workspace-name limit."""
+    suffix = "'s workspace"
+    name = f"{owner_name}{suffix}"
+    if len(name) <= WORKSPACE_NAME_MAX:
+        return name
+    return owner_name[: WORKSPACE_NAME_MAX - len(suffix) - 1].rstrip() + "…" + suffix
 
 
 def _full_message(max_members: int) -> str:
@@ -360,31 +372,59 @@ def join_link(token: str) -> str:
     return f"{get_settings().web_url}{JOIN_PATH}{token}"
 
 
-def create_invitation(user_id: int, workspace_id: int | None = None) -> CreatedInvitation:
+def _repeated_invitation(session: Session, user_id: int, request_key: str | None) -> CreatedInvitation | None:
+    if request_key is None:
+        return None
+    earlier = session.exec(
+        select(Invitation).where(Invitation.created_by == user_id, Invitation.request_key == request_key)
+    ).first()
+    if earlier is None:
+        return None
+    return CreatedInvitation(
+        id=earlier.id, workspace_id=earlier.workspace_id, link="", expires_at=earlier.expires_at, repeated=True
+    )
+
+
+def create_invitation(
+    user_id: int, workspace_id: int | None = None, *, request_key: str | None = None
+) -> CreatedInvitation:
     """Any member may invite while the workspace has room. Only the token's sha256 is stored; the returned
-    link is the one and only place the token appears."""
+    link is the one and only place the token appears. With a `request_key` this user already used, nothing is
+    created: the first invitation comes back with `repeated` set and no link."""
     _require_hosted()
     settings = get_settings()
+    request_key = checked_request_key(request_key)
     token = security.new_token()
     now = utcnow()
-    with transaction() as session:
-        workspace_id = _workspace_or_active(session, user_id, workspace_id)
-        _require_membership(session, workspace_id, user_id)
-        workspace = session.get(Workspace, workspace_id)
-        if _member_count(session, workspace_id) >= workspace.max_members:
-            raise LimitReached(_full_message(workspace.max_members))
-        invitation = Invitation(
-            workspace_id=workspace_id,
-            token_hash=security.token_digest(token),
-            created_by=user_id,
-            created_at=now,
-            expires_at=now + timedelta(days=settings.invitation_lifetime_days),
-        )
-        session.add(invitation)
-        session.flush()
-        return CreatedInvitation(
-            id=invitation.id, workspace_id=workspace_id, link=join_link(token), expires_at=invitation.expires_at
-        )
+    try:
+        with transaction() as session:
+            workspace_id = _workspace_or_active(session, user_id, workspace_id)
+            _require_membership(session, workspace_id, user_id)
+            workspace = _lock_workspace(session, workspace_id)  # serialises a concurrent twin of this request
+            if (earlier := _repeated_invitation(session, user_id, request_key)) is not None:
+                return earlier
+            if _member_count(session, workspace_id) >= workspace.max_members:
+                raise LimitReached(_full_message(workspace.max_members))
+            invitation = Invitation(
+                workspace_id=workspace_id,
+                token_hash=security.token_digest(token),
+                created_by=user_id,
+                created_at=now,
+                expires_at=now + timedelta(days=settings.invitation_lifetime_days),
+                request_key=request_key,
+            )
+            session.add(invitation)
+            session.flush()
+            return CreatedInvitation(
+                id=invitation.id, workspace_id=workspace_id, link=join_link(token), expires_at=invitation.expires_at
+            )
+    except sa.exc.IntegrityError:
+        # A twin with the same key committed first (only possible across workspaces, which lock separately).
+        with read() as session:
+            earlier = _repeated_invitation(session, user_id, request_key)
+        if earlier is None:
+            raise
+        return earlier
 
 
 def list_invitations(user_id: int, workspace_id: int | None = None) -> list[InvitationLink]:
