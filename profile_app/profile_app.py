@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+
 import reflex as rx
 
 from profile_app.api import create_api
+from profile_app.components.connection import connection_banner
+from profile_app.components.styles import GLOBAL_CSS
 from profile_app.config import get_settings
 from profile_app.pages.join import join_page
 from profile_app.pages.login import login_page, signup_page
+from profile_app.pages.not_found import not_found_page
 from profile_app.pages.profile import profile_page
 from profile_app.services.usage_stats import run_reporter
 from profile_app.states.auth_forms import LoginState, SignupState
 from profile_app.states.base import AuthState
+from profile_app.states.busy import UNEXPECTED_FAILURE
+from profile_app.states.framework import replace_app_wraps
 from profile_app.states.workspaces import JoinState
 
 
@@ -29,10 +36,31 @@ def prepare_database() -> None:
 
 
 def index() -> rx.Component:
-    return rx.center(rx.spinner(), height="50vh")
+    return rx.el.main(rx.center(rx.spinner(), height="50vh"), aria_label="Loading")
 
 
-app = rx.App(api_transformer=create_api())
+def backend_exception_handler(exception: Exception):
+    """An error nobody planned for: logged with its traceback for the operator, a plain sentence for the person."""
+    logging.getLogger("profile_app").error("unexpected error in an event handler", exc_info=exception)
+    return rx.toast.error(UNEXPECTED_FAILURE, id="backend_error")
+
+
+app = rx.App(
+    api_transformer=create_api(),
+    head_components=[rx.el.style(GLOBAL_CSS)],
+    html_lang="en",
+    backend_exception_handler=backend_exception_handler,
+)
+replace_app_wraps(
+    app,
+    overlay=connection_banner,
+    error_fallback=rx.el.div(
+        rx.el.p("Something went wrong on this page."),
+        rx.el.a("Reload the page", href="/profile"),
+        role="alert",
+        style={"padding": "2em", "font_family": "system-ui, sans-serif"},
+    ),
+)
 app.register_lifespan_task(prepare_database)
 app.register_lifespan_task(run_reporter)  # anonymous usage reports: self-hosted, when enabled and a URL is set
 app.add_page(index, route="/", title="Profile", on_load=rx.redirect("/profile"))
@@ -45,3 +73,4 @@ app.add_page(
     on_load=AuthState.open_profile,
 )
 app.add_page(join_page, route="/join/[token]", title="Join a workspace · Profile", on_load=JoinState.open_join)
+app.add_page(not_found_page, route="404", title="Page not found · Profile")

@@ -1,39 +1,60 @@
-"""Dialog pieces shared by every section: the confirmation dialog of destructive actions (remove, revoke,
-leave) and the Cancel / submit row of form dialogs."""
+"""Dialogs: the frame of every form dialog, the confirmation of destructive actions, and their Cancel / submit
+row. Every dialog gives the keyboard focus back to the control that opened it when it closes (Esc, Cancel, Done,
+or after a submit); if that control is gone (the row was removed), to its section's heading."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from profile_app.components.focus import RESTORE_FOCUS
+from profile_app.components.forms import action_button, submit_button
+from profile_app.states.busy import Pending
+
+
+def form_dialog(title, *children, open, on_open_change, description=None, max_width="32em") -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(title),
+            rx.dialog.description(description, margin_bottom="1em") if description is not None else rx.fragment(),
+            *children,
+            max_width=max_width,
+            on_close_auto_focus=RESTORE_FOCUS,
+        ),
+        open=open,
+        on_open_change=on_open_change,
+    )
+
+
+def form_dialog_actions(submit_label: str, pending: Pending, *, disabled=None) -> rx.Component:
+    """Cancel closes the dialog without submitting; the submit button sends the form and shows it is busy."""
+    return rx.hstack(
+        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+        submit_button(submit_label, pending, disabled=disabled),
+        justify="end",
+        spacing="3",
+        width="100%",
+    )
+
 
 def confirm_dialog(
-    title, description, confirm_label: str, on_confirm, *, trigger=None, open=None, on_open_change=None
+    title, description, confirm_label, on_confirm, *, pending: Pending, open, on_open_change
 ) -> rx.Component:
-    """Opened by `trigger` (a button) or controlled by `open`/`on_open_change` from the state."""
-    controlled = {} if open is None else {"open": open, "on_open_change": on_open_change}
+    """A destructive action's confirmation. It stays open, busy, until the server has answered, then closes."""
     description = description if isinstance(description, tuple) else (description,)
     return rx.alert_dialog.root(
-        *([rx.alert_dialog.trigger(trigger)] if trigger is not None else []),
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
-            rx.alert_dialog.description(*description),
+            rx.alert_dialog.description(*description, class_name="wrap-anywhere"),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button(confirm_label, color_scheme="red", on_click=on_confirm)),
+                action_button(confirm_label, pending, on_confirm, color_scheme="red", high_contrast=True),
                 justify="end",
                 spacing="3",
                 margin_top="1em",
             ),
+            max_width="32em",
+            on_close_auto_focus=RESTORE_FOCUS,
         ),
-        **controlled,
-    )
-
-
-def form_dialog_actions(submit_label: str) -> rx.Component:
-    """Cancel closes the dialog without submitting; the submit button sends the form."""
-    return rx.hstack(
-        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-        rx.button(submit_label, type="submit"),
-        justify="end",
-        width="100%",
+        open=open,
+        on_open_change=on_open_change,
     )

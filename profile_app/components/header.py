@@ -1,27 +1,48 @@
 """The header of every signed-in page, with the Profile button (upper right) and its menu.
 Radix's dropdown menu gives the WAI-ARIA menu-button behaviour: Enter, Space or Arrow Down open it, arrows move,
-Esc closes and returns focus to the button."""
+Esc closes and returns focus to the button. The menu is not modal, so the rest of the page is never hidden from
+assistive technology while it is open.
+
+Adding a menu entry: append a `MenuLink(label, href, visible)` to `MENU_LINKS` (e.g. an administrator's "Users"
+page with `visible=AuthState.is_admin`); it appears between the workspace part and "Log out"."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
-from profile_app.components.workspaces import workspace_switch_menu_items
+from profile_app.components.styles import VISUALLY_HIDDEN
+from profile_app.components.tables import truncated
+from profile_app.components.workspaces import invite_dialog, workspace_switch_menu_items
 from profile_app.states.base import AuthState
 
 
-def _menu_link(label: str, href: str) -> rx.Component:
-    return rx.menu.item(label, on_select=rx.redirect(href))
+@dataclass(frozen=True)
+class MenuLink:
+    label: str
+    href: str
+    visible: rx.Var[bool] | None = None  # None: always shown
+
+
+MENU_LINKS: list[MenuLink] = [
+    MenuLink("Profile", "/profile"),
+]
+
+
+def _menu_link(link: MenuLink) -> rx.Component:
+    item = rx.menu.item(link.label, on_select=rx.redirect(link.href))
+    return rx.cond(link.visible, item) if link.visible is not None else item
 
 
 def workspace_menu_items() -> list[rx.Component]:
-    """The hosted-mode workspace part of the menu (the workspaces feature fills this in)."""
+    """The signed-in user's active workspace, then (hosted) the switcher and "Invite a User"."""
     return [
-        rx.text(
-            AuthState.workspace_name,
-            size="1",
-            weight="bold",
-            color_scheme="gray",
+        rx.box(
+            truncated(AuthState.workspace_name, width="16rem"),
+            font_size="var(--font-size-1)",
+            font_weight="bold",
+            color="var(--gray-11)",
             padding_x="0.75em",
             padding_y="0.25em",
         ),
@@ -31,40 +52,44 @@ def workspace_menu_items() -> list[rx.Component]:
 
 
 def profile_menu() -> rx.Component:
+    # No aria-label: the accessible name is the visible text ("Profile, <name>"), so they cannot disagree.
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(
-                rx.avatar(fallback=AuthState.user_initials, size="1", radius="full", aria_hidden="true"),
-                rx.text(AuthState.user_name, size="2"),
+                rx.el.span(
+                    rx.avatar(fallback=AuthState.user_initials, size="1", radius="full"),
+                    aria_hidden="true",
+                    style={"display": "inline-flex"},
+                ),
+                rx.el.span("Profile, ", style=VISUALLY_HIDDEN),
+                truncated(AuthState.user_name, class_name="truncate header-user-name"),
                 rx.icon("chevron-down", size=14, aria_hidden="true"),
                 variant="ghost",
-                aria_label="Profile, " + AuthState.user_name,
                 id="profile-button",
+                max_width="100%",
             ),
         ),
         rx.menu.content(
             *workspace_menu_items(),
-            _menu_link("Profile", "/profile"),
+            *[_menu_link(link) for link in MENU_LINKS],
             rx.menu.item("Log out", on_select=AuthState.log_out),
             align="end",
             min_width="14em",
+            max_width="min(22em, calc(100vw - 1em))",
         ),
+        modal=False,
     )
 
 
 def header() -> rx.Component:
     return rx.el.header(
-        rx.hstack(
-            rx.link(rx.heading("Profile", size="4", as_="span"), href="/profile", underline="none"),
+        rx.el.div(
+            rx.link(rx.heading("Profile", size="4", as_="span"), href="/profile", underline="none", flex_shrink="0"),
             rx.spacer(),
-            rx.text(AuthState.workspace_name, size="2", color_scheme="gray", id="header-workspace"),
+            truncated(AuthState.workspace_name, id="header-workspace", class_name="truncate header-workspace"),
             profile_menu(),
-            align="center",
-            spacing="4",
-            width="100%",
-            padding_x="1.5em",
-            padding_y="0.75em",
+            invite_dialog(),
+            class_name="app-header-inner",
         ),
-        border_bottom="1px solid var(--gray-a5)",
-        width="100%",
+        class_name="app-header",
     )

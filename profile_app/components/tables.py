@@ -1,23 +1,79 @@
-"""Pieces every section's table shares: the visually hidden caption style and the small row-action button."""
+"""Section tables: one shape for every table of the page. A plain HTML table with explicit ARIA roles (so the
+semantics survive the narrow layout), that turns into stacked cards when its section is narrow and otherwise
+scrolls inside its card with the row actions pinned to the right; long text truncates with the full text on hover
+and in the accessible name; an empty value reads "—"."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-# Hidden on screen, read by assistive technology (a table's caption names it; empty header cells say "Actions").
-VISUALLY_HIDDEN = {
-    "position": "absolute",
-    "width": "1px",
-    "height": "1px",
-    "overflow": "hidden",
-    "clip": "rect(0 0 0 0)",
-    "white_space": "nowrap",
-}
+from profile_app.components.styles import ACTIONS_CELL, STACK_BELOW, TABLE, TABLE_WRAP, TRUNCATE, VISUALLY_HIDDEN
+from profile_app.states.display import EMPTY
 
 
-def row_action(label: str, aria_label, on_click=None, *, danger: bool = False) -> rx.Component:
-    """A small soft button in a table row; `aria_label` names the row it acts on ("Revoke AKIA…")."""
-    props = {"on_click": on_click} if on_click is not None else {}
+def data_table(caption: str, headers: list[str], rows, row_fn, *, stack: str = "medium") -> rx.Component:
+    """`headers`: column titles in order, the first being the row header; an "Actions" column is added last.
+    `rows`/`row_fn` are what `rx.foreach` takes; `row_fn` returns `table_row(...)`."""
+    return rx.el.div(
+        rx.el.table(
+            rx.el.caption(caption, style=VISUALLY_HIDDEN),
+            rx.el.thead(
+                rx.el.tr(
+                    *[rx.el.th(title, scope="col", role="columnheader") for title in headers],
+                    rx.el.th(
+                        rx.el.span("Actions", style=VISUALLY_HIDDEN),
+                        scope="col",
+                        role="columnheader",
+                        class_name=ACTIONS_CELL,
+                    ),
+                    role="row",
+                ),
+                role="rowgroup",
+            ),
+            rx.el.tbody(rx.foreach(rows, row_fn), role="rowgroup"),
+            class_name=f"{TABLE} {STACK_BELOW[stack]}",
+            role="table",
+            aria_label=caption,
+        ),
+        class_name=TABLE_WRAP,
+    )
+
+
+def table_row(headers: list[str], header_cell, *cells, actions=None, **props) -> rx.Component:
+    """One row: the row-header cell, the other cells in `headers` order, then the actions cell."""
+    return rx.el.tr(
+        rx.el.th(header_cell, scope="row", role="rowheader", data_label=headers[0]),
+        *[rx.el.td(cell, role="cell", data_label=title) for title, cell in zip(headers[1:], cells, strict=True)],
+        rx.el.td(rx.el.div(actions if actions is not None else rx.fragment()), role="cell", class_name=ACTIONS_CELL),
+        role="row",
+        **props,
+    )
+
+
+def truncated(text, *, width: str | None = None, **props) -> rx.Component:
+    """Text cut with an ellipsis where it would not fit; the full text shows on hover and stays in the
+    accessible name (the cut is visual only)."""
+    style = {**props.pop("style", {}), **({"--truncate-width": width} if width else {})}
+    extra = props.pop("class_name", "")
+    return rx.el.span(text, title=text, class_name=f"{TRUNCATE} {extra}".strip(), style=style, **props)
+
+
+def cell_text(text, *, truncate: bool = False, width: str | None = None) -> rx.Component:
+    """A cell's text, or "—" when there is none."""
+    shown = truncated(text, width=width) if truncate else rx.el.span(text)
+    return rx.cond(text != "", shown, rx.el.span(EMPTY, class_name="cell-empty"))
+
+
+def row_action(label: str, aria_label, on_click=None, *, danger: bool = False, **props) -> rx.Component:
+    """A small soft button in a table row; `aria_label` starts with the visible label and names the row it acts
+    on ("Revoke AKIA…")."""
+    handlers = {"on_click": on_click} if on_click is not None else {}
     return rx.button(
-        label, size="1", variant="soft", color_scheme="red" if danger else None, aria_label=aria_label, **props
+        label,
+        size="1",
+        variant="soft",
+        color_scheme="red" if danger else None,
+        aria_label=aria_label,
+        **handlers,
+        **props,
     )

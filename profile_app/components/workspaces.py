@@ -1,15 +1,23 @@
-"""Render only: the Workspaces and Members sections of /profile and the header menu's workspace items.
-Every control's accessible name starts with its visible wording."""
+"""Render only: the "Workspaces & members" section of /profile, the invitation-link dialog and the header menu's
+workspace items. Every control's accessible name starts with its visible wording."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from profile_app.components.dialogs import confirm_dialog, form_dialog_actions
-from profile_app.components.tables import VISUALLY_HIDDEN, row_action
-from profile_app.services.workspaces import SELF_HOSTED_REFUSAL
+from profile_app.components.copy import copy_control
+from profile_app.components.dialogs import confirm_dialog, form_dialog, form_dialog_actions
+from profile_app.components.forms import action_button, field_error, invalid_props
+from profile_app.components.sections import Section, section_card
+from profile_app.components.tables import data_table, row_action, table_row, truncated
 from profile_app.states.base import AuthState
+from profile_app.states.framework import connection_lost
 from profile_app.states.workspaces import (
+    CONFIRM,
+    INVITE,
+    RENAME,
+    SELF_HOSTED_NOTE,
+    SWITCH,
     InvitationRow,
     MemberRow,
     WorkspaceRow,
@@ -17,233 +25,196 @@ from profile_app.states.workspaces import (
     new_invitation_link,
 )
 
-
-def _visually_hidden(text: str) -> rx.Component:
-    return rx.el.span(text, style=VISUALLY_HIDDEN)
-
-
-def _caption(text: str) -> rx.Component:
-    return rx.el.caption(text, style=VISUALLY_HIDDEN)
+WORKSPACE_COLUMNS = ["Workspace", "Your role", "Members"]
+MEMBER_COLUMNS = ["Name", "Email", "Role", "Joined"]
+INVITATION_COLUMNS = ["Made by", "Created", "Expires"]
 
 
 # ------------------------------------------------------------------------------------------------ Workspaces
 
 
 def _workspace_row(row: WorkspaceRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(
-            rx.hstack(
-                rx.text(row.name, weight="medium"),
-                rx.cond(row.active, rx.badge("Active", color_scheme="green")),
-                rx.cond(row.personal, rx.badge("Personal", color_scheme="gray")),
-                spacing="2",
-                align="center",
-            )
+    return table_row(
+        WORKSPACE_COLUMNS,
+        rx.flex(
+            truncated(row.name, width="20rem", style={"font_weight": "500"}),
+            rx.cond(row.active, rx.badge("Active", color_scheme="green")),
+            rx.cond(row.personal, rx.badge("Personal", color_scheme="gray")),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+            min_width="0",
         ),
-        rx.table.cell(row.role),
-        rx.table.cell(row.members_line),
-        rx.table.cell(
-            rx.hstack(
-                rx.cond(
-                    AuthState.hosted & ~row.active,
-                    rx.button(
-                        "Switch to workspace",
-                        size="1",
-                        aria_label="Switch to workspace " + row.name,
-                        on_click=WorkspacesState.switch_workspace(row.id),
-                    ),
+        rx.el.span(row.role),
+        rx.el.span(row.members_line),
+        actions=rx.fragment(
+            rx.cond(
+                AuthState.hosted & ~row.active,
+                rx.button(
+                    "Switch to workspace",
+                    size="1",
+                    aria_label="Switch to workspace " + row.name,
+                    loading=SWITCH.busy_for(row.id),
+                    disabled=connection_lost | SWITCH.value,
+                    on_click=[SWITCH.start_for(row.id), WorkspacesState.switch_workspace(row.id)],
                 ),
-                rx.cond(
-                    row.owner,
-                    row_action("Rename", "Rename " + row.name, WorkspacesState.open_rename(row.id, row.name)),
+            ),
+            rx.cond(
+                row.owner,
+                row_action(
+                    "Rename",
+                    "Rename " + row.name,
+                    WorkspacesState.open_rename(row.id),
+                    disabled=connection_lost,
                 ),
-                spacing="2",
-            )
+            ),
         ),
         aria_current=rx.cond(row.active, "true", "false"),
     )
 
 
 def _rename_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Rename workspace"),
-            rx.form(
-                rx.vstack(
-                    rx.el.label("Workspace name", html_for="workspace-name", class_name="field-label"),
-                    rx.input(
-                        id="workspace-name",
-                        name="name",
-                        default_value=WorkspacesState.rename_current_name,
-                        key=WorkspacesState.rename_workspace_id,
-                        aria_describedby="workspace-name-error",
-                        required=True,
-                        width="100%",
-                    ),
-                    rx.cond(
-                        WorkspacesState.rename_error != "",
-                        rx.text(WorkspacesState.rename_error, id="workspace-name-error", color_scheme="red", size="2"),
-                    ),
-                    form_dialog_actions("Save name"),
-                    spacing="3",
+    return form_dialog(
+        "Rename workspace",
+        rx.form(
+            rx.vstack(
+                rx.el.label("Workspace name", html_for="workspace-name", class_name="field-label"),
+                rx.input(
+                    id="workspace-name",
+                    name="name",
+                    default_value=WorkspacesState.rename_current_name,
+                    key=WorkspacesState.rename_workspace_id,
+                    required=True,
                     width="100%",
+                    **invalid_props(WorkspacesState.rename_error, "workspace-name"),
                 ),
-                on_submit=WorkspacesState.rename,
-                reset_on_submit=False,
+                field_error(WorkspacesState.rename_error, "workspace-name"),
+                form_dialog_actions("Save name", RENAME),
+                spacing="3",
+                width="100%",
             ),
-            max_width="28em",
+            on_submit=[RENAME.start, WorkspacesState.rename],
+            reset_on_submit=False,
         ),
         open=WorkspacesState.rename_dialog_open,
         on_open_change=WorkspacesState.set_rename_dialog_open,
+        max_width="28em",
     )
 
 
-def workspaces_section() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Workspaces", size="5", as_="h2"),
-            rx.cond(
-                AuthState.hosted,
-                rx.text("Switch the workspace you work in; your choice is kept for your next sign-in.", size="2"),
-                rx.callout(SELF_HOSTED_REFUSAL, icon="info", id="self-hosted-workspaces-note"),
-            ),
-            rx.table.root(
-                _caption("Workspaces"),
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Workspace"),
-                        rx.table.column_header_cell("Your role"),
-                        rx.table.column_header_cell("Members"),
-                        rx.table.column_header_cell(_visually_hidden("Actions")),
-                    )
-                ),
-                rx.table.body(rx.foreach(WorkspacesState.workspaces, _workspace_row)),
-                width="100%",
-            ),
-            _rename_dialog(),
-            spacing="3",
-            width="100%",
+def _workspaces_part() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            AuthState.hosted,
+            rx.text("Switch the workspace you work in; your choice is kept for your next sign-in.", size="2"),
+            rx.callout(SELF_HOSTED_NOTE, icon="info", id="self-hosted-workspaces-note", width="100%"),
         ),
+        data_table("Workspaces", WORKSPACE_COLUMNS, WorkspacesState.workspaces, _workspace_row, stack="medium"),
+        spacing="3",
         width="100%",
-        id="workspaces-section",
     )
 
 
 # ------------------------------------------------------------------------------------------------ Members
 
 
-def _remove_member_button(row: MemberRow) -> rx.Component:
-    return confirm_dialog(
-        "Remove " + row.name + "?",
-        row.name + " loses access to " + AuthState.workspace_name + ", and their app credentials in it "
-        "are revoked at once. Coming back needs a new invitation.",
-        "Remove member",
-        WorkspacesState.remove_member(row.user_id),
-        trigger=row_action("Remove", "Remove " + row.name, danger=True),
-    )
-
-
 def _member_row(row: MemberRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(row.name),
-        rx.table.cell(row.email),
-        rx.table.cell(row.role),
-        rx.table.cell(row.joined),
-        rx.table.cell(rx.cond(row.removable, _remove_member_button(row))),
+    return table_row(
+        MEMBER_COLUMNS,
+        truncated(row.name, width="14rem"),
+        truncated(row.email, width="18rem"),
+        rx.el.span(row.role),
+        rx.el.span(row.joined),
+        actions=rx.cond(
+            row.removable,
+            row_action(
+                "Remove",
+                "Remove " + row.name,
+                WorkspacesState.ask_remove_member(row.user_id),
+                danger=True,
+                disabled=connection_lost,
+            ),
+        ),
     )
 
 
 def _invitation_row(row: InvitationRow) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(row.created_by),
-        rx.table.cell(row.created),
-        rx.table.cell(row.expires),
-        rx.table.cell(
+    return table_row(
+        INVITATION_COLUMNS,
+        truncated(row.created_by, width="14rem"),
+        rx.el.span(row.created),
+        rx.el.span(row.expires),
+        actions=rx.cond(
+            row.can_revoke,
+            row_action(
+                "Revoke link",
+                "Revoke link made by " + row.created_by + " on " + row.created,
+                WorkspacesState.ask_revoke_invitation(row.id),
+                danger=True,
+                disabled=connection_lost,
+            ),
+        ),
+    )
+
+
+def _invite_button() -> rx.Component:
+    return action_button(
+        (rx.icon("user-plus", size=16, aria_hidden="true"), "Invite user"),
+        INVITE,
+        WorkspacesState.create_invitation,
+        disabled=WorkspacesState.full,
+    )
+
+
+def _members_part() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.heading("Members", size="4", as_="h3"),
             rx.cond(
-                row.can_revoke,
-                row_action(
-                    "Revoke link",
-                    "Revoke link made by " + row.created_by + " on " + row.created,
-                    WorkspacesState.revoke_invitation(row.id),
-                    danger=True,
+                WorkspacesState.can_leave,
+                rx.button(
+                    "Leave workspace",
+                    color_scheme="red",
+                    variant="outline",
+                    disabled=connection_lost,
+                    on_click=WorkspacesState.ask_leave,
                 ),
-            )
-        ),
-    )
-
-
-def _invite_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("New invitation link"),
-            rx.dialog.description(
-                "Anyone with this link can join " + AuthState.workspace_name + " until it expires or the workspace "
-                "is full. Copy it now: it is shown only once."
             ),
-            rx.vstack(
-                rx.el.label("Invitation link", html_for="invitation-link", class_name="field-label"),
-                rx.input(id="invitation-link", value=new_invitation_link.value, read_only=True, width="100%"),
-                rx.hstack(
-                    rx.button(
-                        "Copy link",
-                        on_click=[
-                            rx.set_clipboard(new_invitation_link.value),
-                            rx.toast.success("Invitation link copied"),
-                        ],
-                    ),
-                    rx.dialog.close(rx.button("Done", variant="soft", color_scheme="gray")),
-                    justify="end",
-                    width="100%",
-                ),
-                spacing="3",
-                margin_top="1em",
-            ),
-            max_width="36em",
+            justify="between",
+            align="center",
+            wrap="wrap",
+            spacing="3",
+            width="100%",
         ),
-        open=WorkspacesState.invite_dialog_open,
-        on_open_change=WorkspacesState.close_invite_dialog,
-    )
-
-
-def _leave_button() -> rx.Component:
-    return confirm_dialog(
-        "Leave " + AuthState.workspace_name + "?",
-        "You will lose access to " + AuthState.workspace_name + ", and your app credentials in it are "
-        "revoked at once. Coming back needs a valid invitation.",
-        "Leave workspace",
-        WorkspacesState.leave_workspace,
-        trigger=rx.button("Leave workspace", color_scheme="red", variant="outline"),
+        rx.text(
+            AuthState.workspace_name + ": " + WorkspacesState.members_summary,
+            id="members-summary",
+            size="2",
+            class_name="wrap-anywhere",
+        ),
+        rx.cond(
+            AuthState.hosted & WorkspacesState.full,
+            rx.callout(
+                "This workspace has reached its maximum of " + WorkspacesState.max_members.to_string() + " members",
+                icon="users",
+                color_scheme="amber",
+                high_contrast=True,
+                id="members-full",
+                width="100%",
+            ),
+        ),
+        data_table("Members", MEMBER_COLUMNS, WorkspacesState.members, _member_row, stack="medium"),
+        spacing="3",
+        width="100%",
     )
 
 
 def _invitations_part() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
-            rx.button(
-                "Invite user",
-                disabled=WorkspacesState.full,
-                on_click=WorkspacesState.create_invitation,
-            ),
-            rx.cond(WorkspacesState.can_leave, _leave_button()),
-            spacing="3",
-        ),
-        _invite_dialog(),
-        rx.heading("Active invitation links", size="3", as_="h3"),
+        rx.heading("Active invitation links", size="4", as_="h3"),
         rx.cond(
             WorkspacesState.invitations.length() > 0,
-            rx.table.root(
-                _caption("Active invitation links"),
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Made by"),
-                        rx.table.column_header_cell("Created"),
-                        rx.table.column_header_cell("Expires"),
-                        rx.table.column_header_cell(_visually_hidden("Actions")),
-                    )
-                ),
-                rx.table.body(rx.foreach(WorkspacesState.invitations, _invitation_row)),
-                width="100%",
-            ),
+            data_table("Active invitation links", INVITATION_COLUMNS, WorkspacesState.invitations, _invitation_row),
             rx.text("No active invitation links.", size="2", color_scheme="gray"),
         ),
         spacing="3",
@@ -251,48 +222,72 @@ def _invitations_part() -> rx.Component:
     )
 
 
-def members_section() -> rx.Component:
-    return rx.card(
+def _confirm_dialog() -> rx.Component:
+    return confirm_dialog(
+        WorkspacesState.confirm_title,
+        WorkspacesState.confirm_text,
+        WorkspacesState.confirm_action,
+        WorkspacesState.confirm,
+        pending=CONFIRM,
+        open=WorkspacesState.confirm_open,
+        on_open_change=WorkspacesState.set_confirm_open,
+    )
+
+
+def workspaces_section(section: Section) -> rx.Component:
+    return section_card(
+        section,
+        rx.cond(
+            WorkspacesState.section_error != "",
+            rx.callout(
+                WorkspacesState.section_error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"
+            ),
+        ),
+        _workspaces_part(),
+        _members_part(),
+        rx.cond(AuthState.hosted, _invitations_part()),
+        _rename_dialog(),
+        _confirm_dialog(),
+        action=rx.cond(AuthState.hosted, _invite_button()),
+    )
+
+
+# ------------------------------------------------------------------------------------------------ invitation link
+
+
+def invite_dialog() -> rx.Component:
+    """Shows a new invitation link once, from Members > "Invite user" or the header's "Invite a User"."""
+    return form_dialog(
+        "New invitation link",
         rx.vstack(
-            rx.heading("Members", size="5", as_="h2"),
-            rx.text(
-                AuthState.workspace_name + ": " + WorkspacesState.members_summary,
-                id="members-summary",
-                size="2",
+            rx.el.label("Invitation link", html_for="invitation-link", class_name="field-label"),
+            rx.input(
+                id="invitation-link",
+                value=new_invitation_link.value,
+                read_only=True,
+                width="100%",
+                font_family="var(--code-font-family, monospace)",
             ),
-            rx.cond(
-                AuthState.hosted & WorkspacesState.full,
-                rx.callout(
-                    "This workspace has reached its maximum of " + WorkspacesState.max_members.to_string() + " members",
-                    icon="users",
-                    color_scheme="amber",
-                    id="members-full",
-                ),
+            copy_control(
+                new_invitation_link.value, name="invitation_link", label="Copy link", field_id="invitation-link"
             ),
-            rx.cond(
-                WorkspacesState.section_error != "",
-                rx.callout(WorkspacesState.section_error, icon="triangle-alert", color_scheme="red", role="alert"),
-            ),
-            rx.table.root(
-                _caption("Members"),
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Name"),
-                        rx.table.column_header_cell("Email"),
-                        rx.table.column_header_cell("Role"),
-                        rx.table.column_header_cell("Joined"),
-                        rx.table.column_header_cell(_visually_hidden("Actions")),
-                    )
-                ),
-                rx.table.body(rx.foreach(WorkspacesState.members, _member_row)),
+            rx.hstack(
+                rx.dialog.close(rx.button("Done", variant="soft", color_scheme="gray")),
+                justify="end",
                 width="100%",
             ),
-            rx.cond(AuthState.hosted, _invitations_part()),
             spacing="3",
             width="100%",
         ),
-        width="100%",
-        id="members-section",
+        description=rx.el.span(
+            "Anyone with this link can join ",
+            rx.text.strong(AuthState.workspace_name),
+            " until it expires or the workspace is full. Copy it now: it is shown only once.",
+            class_name="wrap-anywhere",
+        ),
+        open=WorkspacesState.invite_dialog_open,
+        on_open_change=WorkspacesState.close_invite_dialog,
+        max_width="36em",
     )
 
 
@@ -307,12 +302,14 @@ def _workspace_menu_item(row: WorkspaceRow) -> rx.Component:
                 rx.icon("check", size=14, aria_hidden="true"),
                 rx.box(width="14px", aria_hidden="true"),
             ),
-            rx.text(row.name),
+            truncated(row.name, width="16rem"),
             spacing="2",
             align="center",
+            min_width="0",
         ),
         aria_checked=row.active,
         custom_attrs={"role": "menuitemradio"},
+        disabled=connection_lost,
         on_select=WorkspacesState.switch_workspace(row.id),
     )
 
@@ -327,7 +324,7 @@ def workspace_switch_menu_items() -> list[rx.Component]:
                 rx.menu.separator(),
                 rx.menu.item(
                     "Invite a User",
-                    disabled=WorkspacesState.full,
+                    disabled=WorkspacesState.full | connection_lost,
                     on_select=WorkspacesState.invite_from_menu,
                 ),
                 rx.menu.separator(),

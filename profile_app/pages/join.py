@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from profile_app.components.forms import action_button
 from profile_app.components.layout import public_card
 from profile_app.states.base import AuthState
-from profile_app.states.workspaces import JoinState
+from profile_app.states.workspaces import JOIN, JoinState
 
 
 def _next_to_here() -> rx.Var:
@@ -16,7 +17,7 @@ def _next_to_here() -> rx.Var:
 
 def _join_ok() -> rx.Component:
     return rx.vstack(
-        rx.heading("Join " + JoinState.join_workspace_name, size="6", as_="h1"),
+        rx.heading("Join " + JoinState.join_workspace_name, size="6", as_="h1", class_name="wrap-anywhere"),
         rx.text(
             rx.cond(
                 JoinState.join_inviter_name != "",
@@ -29,14 +30,14 @@ def _join_ok() -> rx.Component:
             AuthState.signed_in,
             rx.vstack(
                 rx.text("You are logged in as ", rx.text.strong(AuthState.user_name), " (", AuthState.user_email, ")."),
-                rx.button("Join workspace", on_click=JoinState.join, width="100%"),
+                action_button("Join workspace", JOIN, JoinState.join, width="100%"),
                 width="100%",
             ),
             rx.vstack(
                 rx.text("Log in or sign up to join."),
                 rx.hstack(
-                    rx.link("Log in", href="/login" + _next_to_here(), weight="medium"),
-                    rx.link("Sign up", href="/signup" + _next_to_here(), weight="medium"),
+                    rx.link("Log in", href="/login" + _next_to_here(), weight="medium", underline="always"),
+                    rx.link("Sign up", href="/signup" + _next_to_here(), weight="medium", underline="always"),
                     spacing="3",
                 ),
                 width="100%",
@@ -52,8 +53,16 @@ def _join_problem(title: str, extra: rx.Component | None = None) -> rx.Component
         rx.heading(title, size="6", as_="h1"),
         rx.text(JoinState.join_message, id="join-message"),
         extra or rx.fragment(),
-        rx.link("Go to your profile", href="/profile"),
+        rx.link("Go to your profile", href="/profile", underline="always"),
         spacing="3",
+        width="100%",
+    )
+
+
+def _loading() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Join a workspace", size="6", as_="h1"),
+        rx.center(rx.spinner(size="3"), aria_busy="true", width="100%"),
         width="100%",
     )
 
@@ -62,7 +71,7 @@ def join_page() -> rx.Component:
     return public_card(
         rx.match(
             JoinState.join_status,
-            ("loading", rx.center(rx.spinner(size="3"), aria_label="Loading")),
+            ("loading", _loading()),
             ("ok", _join_ok()),
             ("unknown", _join_problem("Invitation not found")),
             ("expired", _join_problem("Invitation expired")),
@@ -72,15 +81,16 @@ def join_page() -> rx.Component:
                 "already_member",
                 _join_problem(
                     "Already a member",
-                    rx.button(
+                    action_button(
                         "Switch to " + JoinState.join_workspace_name,
-                        on_click=JoinState.switch_to_workspace,
+                        JOIN,
+                        JoinState.switch_to_workspace,
                         width="100%",
                     ),
                 ),
             ),
             ("self_hosted", _join_problem("Invitations do not apply here")),
-            rx.center(rx.spinner(size="3"), aria_label="Loading"),
+            _loading(),
         ),
         rx.cond(
             JoinState.join_error != "",

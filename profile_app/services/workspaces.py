@@ -105,6 +105,8 @@ class MembersOverview:
     viewer_role: str
     max_members: int
     members: tuple[Member, ...]
+    viewer_id: int = 0
+    hosted: bool = True
 
     @property
     def member_count(self) -> int:
@@ -113,6 +115,15 @@ class MembersOverview:
     @property
     def full(self) -> bool:
         return self.member_count >= self.max_members
+
+    @property
+    def can_leave(self) -> bool:
+        """The rule `leave_workspace` enforces, for the page to offer the button only where it works."""
+        return self.hosted and not self.personal and self.viewer_role != OWNER
+
+    def can_remove(self, member: Member) -> bool:
+        """The rule `remove_member` enforces: the owner removes anyone but themselves (hosted only)."""
+        return self.hosted and self.viewer_role == OWNER and member.user_id != self.viewer_id
 
 
 @dataclass(frozen=True)
@@ -330,6 +341,8 @@ def list_members(user_id: int, workspace_id: int | None = None) -> MembersOvervi
             Member(user_id=uid, name=name, email=email, role=role, joined_at=joined)
             for uid, name, email, role, joined in rows
         ),
+        viewer_id=user_id,
+        hosted=get_settings().hosted,
     )
 
 

@@ -8,6 +8,11 @@ from profile_app.config import get_settings
 from profile_app.services import accounts
 from profile_app.services.errors import DomainError
 from profile_app.states.base import AuthState
+from profile_app.states.busy import Pending, settles
+
+LOG_IN = Pending("log_in")
+SIGN_UP = Pending("sign_up")
+SIGNUP_FIELDS = ("name", "email", "password")  # form order: the first invalid one gets the focus
 
 DEFAULT_NEXT = "/profile"
 
@@ -37,12 +42,14 @@ class LoginState(AuthState):
         return None
 
     @rx.event
+    @settles(LOG_IN)
     def log_in(self, form_data: dict):
         self.login_error = ""
         try:
             token = accounts.sign_in(str(form_data.get("email", "")), str(form_data.get("password", "")))
         except DomainError as error:
             self.login_error = error.message
+            self._focus("password")
             return None
         accounts.sign_out(self.session_token)  # a previous session in this browser ends here
         self.session_token = token
@@ -70,6 +77,7 @@ class SignupState(AuthState):
         return None
 
     @rx.event
+    @settles(SIGN_UP)
     def sign_up(self, form_data: dict):
         self._clear_errors()
         email = str(form_data.get("email", ""))
@@ -79,7 +87,10 @@ class SignupState(AuthState):
             token = accounts.sign_in(email, password)
         except DomainError as error:
             target = {"name": "name_error", "email": "email_error", "password": "password_error"}
-            setattr(self, target.get(error.field, "signup_error"), error.message)
+            problems = getattr(error, "problems", None) or {error.field: error.message}  # every bad field at once
+            for field, message in problems.items():
+                setattr(self, target.get(field, "signup_error"), message)
+            self._focus(next((field for field in SIGNUP_FIELDS if field in problems), "name"))
             return None
         self.session_token = token
         return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))

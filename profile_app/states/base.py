@@ -4,12 +4,16 @@ handler that touches private data with `user_id = self._user_id()` (None means: 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import reflex as rx
 
 from profile_app.config import get_settings
 from profile_app.services import accounts
 from profile_app.services.errors import DomainError
+from profile_app.states.framework import run_handler
 
 SESSION_COOKIE = "profile_session"
 log = logging.getLogger(__name__)
@@ -38,6 +42,30 @@ def _session_cookie() -> rx.Cookie:
     )
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What `AuthState._call` reports: the service's result, or the messages of the DomainError it raised (one
+    per field when it reports several), or that nobody is signed in (then there is nothing to show)."""
+
+    value: Any = None
+    message: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    signed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.signed_out and not self.message
+
+
+def attempt(service: Callable[..., Any], user_id: int, *args: Any, **kwargs: Any) -> Outcome:
+    """Call a service for an already resolved user; a DomainError becomes messages fit to show."""
+    try:
+        return Outcome(value=service(user_id, *args, **kwargs))
+    except DomainError as error:
+        problems = getattr(error, "problems", None) or ({error.field: error.message} if error.field else {})
+        return Outcome(message=error.message, errors=dict(problems))
+
+
 class AuthState(rx.State):
     session_token: str = _session_cookie()
 
@@ -52,15 +80,31 @@ class AuthState(rx.State):
     hosted: bool = True
     hidpi_override: bool = True
     theme: str = "system"
+    # An element to focus once this answer has rendered (a fixed element id, e.g. the first invalid field).
+    focus_target: str = ""
+    focus_serial: int = 0
 
     def _user_id(self) -> int | None:
         """Resolve the session on the server, every time: public vars are display only, never trusted."""
         return accounts.resolve_session(self.session_token)
 
+    def _call(self, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Outcome:
+        """Resolve the signed-in user, call `service(user_id, *args, **kwargs)` and turn a DomainError into
+        messages fit to show (the one place handlers catch it)."""
+        user_id = self._user_id()
+        if user_id is None:
+            return Outcome(signed_out=True)
+        return attempt(service, user_id, *args, **kwargs)
+
+    def _focus(self, element_id: str) -> None:
+        """Move the keyboard focus to this element once the answer has rendered (the page frame does it)."""
+        self.focus_target = element_id
+        self.focus_serial += 1
+
     def _load_account(self, user_id: int) -> None:
         account = accounts.get_account(user_id)
         self.signed_in = True
-        self.user_id = str(account.id)
+        self.user_id = account.public_id  # what "Copy user ID" copies: the id the API shows, never the row number
         self.user_name = account.name
         self.user_email = account.email
         self.user_initials = account.initials
@@ -91,7 +135,7 @@ class AuthState(rx.State):
         the whole page, instead of one per section (each load still resolves the session itself)."""
         for section_cls in SECTION_STATES:
             section = await self.get_state(section_cls)
-            section_cls.event_handlers["load"].fn(section)
+            run_handler(section, "load")
 
     @rx.event
     async def reload_sections(self):
@@ -106,7 +150,7 @@ class AuthState(rx.State):
     @rx.event
     async def open_profile(self):
         """on_load of /profile: sign-in check, then every section, in one event."""
-        redirect = AuthState.require_login.fn(self)
+        redirect = run_handler(self, "require_login")
         if redirect is not None:
             return redirect
         await self._load_sections()

@@ -1,31 +1,39 @@
 """Workspaces and Members sections, the header menu's workspace items, and the /join/<token> page.
 
 Invitation links are secrets: they never sit in a state var. A new link goes to the browser once, inside the
-event that shows or copies it (a client-side variable and the clipboard), and the state forgets it at once.
+event that shows it (a client-side variable), and the state forgets it at once. "Invite user" has no dialog
+before it creates, so its request key is minted when the section loads and again once the person has closed the
+dialog that showed the link: every click until then (a double click, a replayed event) gets that same link row.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
 
 import reflex as rx
 
 from profile_app.config import get_settings
 from profile_app.services import workspaces
-from profile_app.services.errors import DomainError
+from profile_app.services.idempotency import new_request_key
 from profile_app.states.base import AuthState, profile_section
+from profile_app.states.busy import Pending, settles
+from profile_app.states.display import display_time
+from profile_app.states.framework import client_state, event
 
 # The one place a new invitation link lives in the browser: React state, not Reflex state.
-new_invitation_link = rx._x.client_state("new_invitation_link", "")
+new_invitation_link = client_state("new_invitation_link", "")
 
+INVITE = Pending("workspace_invite")
+JOIN = Pending("join")
+SWITCH = Pending("workspace_switch")
+RENAME = Pending("workspace_rename")
+CONFIRM = Pending("workspace_confirm")  # Remove member, Revoke link, Leave workspace
 
-def _day(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d")
+SELF_HOSTED_NOTE = workspaces.SELF_HOSTED_REFUSAL  # for the page (components never import services)
 
-
-def _minute(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+# What the confirmation dialog is about.
+REMOVE_MEMBER, REVOKE_LINK, LEAVE = "remove_member", "revoke_link", "leave"
 
 
 def members_line(count: int, maximum: int, hosted: bool = True) -> str:
@@ -73,19 +81,39 @@ class WorkspacesState(AuthState):
     invitations: list[InvitationRow] = []
     member_count: int = 0
     max_members: int = 0
-    members_summary: str = ""
     full: bool = False
-    viewer_is_owner: bool = False
     can_leave: bool = False
     section_error: str = ""
+
     invite_dialog_open: bool = False
+    _invite_request_key: str = ""
+
     rename_dialog_open: bool = False
     rename_workspace_id: int = 0
     rename_current_name: str = ""
     rename_error: str = ""
 
-    def _reload(self, user_id: int) -> None:
+    confirm_kind: str = ""  # REMOVE_MEMBER | REVOKE_LINK | LEAVE, or "" when the dialog is closed
+    confirm_title: str = ""
+    confirm_text: str = ""
+    confirm_action: str = ""
+    _confirm_id: int = 0
+
+    @rx.var
+    def members_summary(self) -> str:
+        return members_line(self.member_count, self.max_members, self.hosted)
+
+    @rx.var
+    def confirm_open(self) -> bool:
+        return self.confirm_kind != ""
+
+    def _reload(self) -> None:
         self.hosted = get_settings().hosted
+        outcome = self._call(_overview)
+        self.section_error = outcome.message
+        if not outcome.ok:
+            return
+        listed, members, invitations = outcome.value
         self.workspaces = [
             WorkspaceRow(
                 id=w.id,
@@ -96,169 +124,226 @@ class WorkspacesState(AuthState):
                 personal=w.personal,
                 owner=w.is_owner,
             )
-            for w in workspaces.list_workspaces(user_id)
+            for w in listed
         ]
-        overview = workspaces.list_members(user_id)
-        viewer_is_owner = overview.viewer_role == workspaces.OWNER
         self.members = [
             MemberRow(
                 user_id=m.user_id,
                 name=m.name,
                 email=m.email,
                 role=m.role.capitalize(),
-                joined=_day(m.joined_at),
-                removable=self.hosted and viewer_is_owner and m.user_id != user_id,
+                joined=display_time(m.joined_at),
+                removable=members.can_remove(m),
             )
-            for m in overview.members
+            for m in members.members
         ]
-        self.member_count = overview.member_count
-        self.max_members = overview.max_members
-        self.members_summary = members_line(overview.member_count, overview.max_members, self.hosted)
-        self.full = self.hosted and overview.full
-        self.viewer_is_owner = viewer_is_owner
-        self.can_leave = self.hosted and not overview.personal and not viewer_is_owner
-        self.invitations = (
-            [
-                InvitationRow(
-                    id=i.id,
-                    created_by=i.created_by_name,
-                    created=_minute(i.created_at),
-                    expires=_minute(i.expires_at),
-                    can_revoke=i.can_revoke,
-                )
-                for i in workspaces.list_invitations(user_id)
-            ]
-            if self.hosted
-            else []
-        )
+        self.member_count = members.member_count
+        self.max_members = members.max_members
+        self.full = self.hosted and members.full
+        self.can_leave = members.can_leave
+        self.invitations = [
+            InvitationRow(
+                id=i.id,
+                created_by=i.created_by_name,
+                created=display_time(i.created_at),
+                expires=display_time(i.expires_at),
+                can_revoke=i.can_revoke,
+            )
+            for i in invitations
+        ]
 
-    def _reload_or_report(self, user_id: int) -> None:
-        try:
-            self._reload(user_id)
-            self.section_error = ""
-        except DomainError as error:
-            self.section_error = error.message
-
-    @rx.event
+    @event
     def load(self):
         """On opening /profile and after a switch. Dialogs start closed: the state outlives page visits, while
         a shown invitation link does not (it lived only in the page)."""
-        user_id = self._user_id()
-        if user_id is None:
-            return
-        self.invite_dialog_open = False
-        self.rename_dialog_open = False
-        self._reload_or_report(user_id)
+        self.invite_dialog_open = self.rename_dialog_open = False
+        self.confirm_kind = ""
+        self._invite_request_key = new_request_key()
+        self._reload()
 
-    @rx.event
+    @event
+    @settles(SWITCH)
     def switch_workspace(self, workspace_id: int):
         """Switch, then reload the header and every Profile-page section so they all show the new workspace."""
-        user_id = self._user_id()
-        if user_id is None:
+        outcome = self._call(workspaces.switch_workspace, _whole_number(workspace_id))
+        if outcome.signed_out:
             return None
-        try:
-            workspaces.switch_workspace(user_id, int(workspace_id))
-        except (DomainError, ValueError, TypeError) as error:
-            return rx.toast.error(getattr(error, "message", "That workspace cannot be chosen."))
+        if not outcome.ok:
+            self.section_error = outcome.message
+            return None
         return AuthState.reload_sections
 
-    @rx.event
-    def open_rename(self, workspace_id: int, current_name: str):
-        self.rename_workspace_id = int(workspace_id)
-        self.rename_current_name = str(current_name)
+    # --- rename ---------------------------------------------------------------------------------------------------
+
+    @event
+    def open_rename(self, workspace_id: int):
+        if self._user_id() is None:
+            return
+        row = next((w for w in self.workspaces if w.id == _whole_number(workspace_id) and w.owner), None)
+        if row is None:
+            return
+        self.rename_workspace_id = row.id
+        self.rename_current_name = row.name
         self.rename_error = ""
         self.rename_dialog_open = True
 
-    @rx.event
+    @event
     def set_rename_dialog_open(self, value: bool):
         self.rename_dialog_open = bool(value)
         if not value:
             self.rename_error = ""
 
-    @rx.event
+    @event
+    @settles(RENAME)
     def rename(self, form_data: dict):
-        user_id = self._user_id()
-        if user_id is None:
+        if not self.rename_dialog_open:
             return None
-        try:
-            workspaces.rename_workspace(user_id, self.rename_workspace_id, str(form_data.get("name", "")))
-        except DomainError as error:
-            self.rename_error = error.message
+        outcome = self._call(workspaces.rename_workspace, self.rename_workspace_id, str(form_data.get("name", "")))
+        if outcome.signed_out:
+            return None
+        if not outcome.ok:
+            self.rename_error = outcome.message
+            self._focus("workspace-name")
             return None
         self.rename_dialog_open = False
-        return AuthState.reload_sections
+        return [AuthState.reload_sections, rx.toast.success("Workspace renamed")]
 
-    @rx.event
-    def remove_member(self, member_user_id: int):
-        user_id = self._user_id()
-        if user_id is None:
-            return None
-        try:
-            workspaces.remove_member(user_id, int(member_user_id))
-        except (DomainError, ValueError, TypeError) as error:
-            return rx.toast.error(getattr(error, "message", "That member cannot be removed."))
-        self._reload_or_report(user_id)
-        return rx.toast.success("Member removed")
+    # --- confirmations: remove a member, revoke a link, leave --------------------------------------------------------
 
-    def _new_invitation_link(self):
-        """A new link for the active workspace (the sections reload to list it), or a toast saying why not."""
-        user_id = self._user_id()
-        if user_id is None:
-            return None, None
-        try:
-            link = workspaces.create_invitation(user_id).link
-        except DomainError as error:
-            return None, rx.toast.error(error.message)
-        self._reload_or_report(user_id)
-        return link, None
+    @event
+    def ask_remove_member(self, member_user_id: int):
+        if self._user_id() is None:
+            return
+        member = next((m for m in self.members if m.user_id == _whole_number(member_user_id) and m.removable), None)
+        if member is None:
+            return
+        self._ask(
+            REMOVE_MEMBER,
+            member.user_id,
+            f"Remove {member.name}?",
+            f"{member.name} loses access to {self.workspace_name}, and their app credentials in it are revoked at "
+            "once. Coming back needs a new invitation.",
+            "Remove member",
+        )
 
-    @rx.event
-    def create_invitation(self):
-        """Make a link and hand it to the browser once (the dialog shows it with "Copy link")."""
-        link, refusal = self._new_invitation_link()
+    @event
+    def ask_revoke_invitation(self, invitation_id: int):
+        if self._user_id() is None:
+            return
+        link = next((i for i in self.invitations if i.id == _whole_number(invitation_id) and i.can_revoke), None)
         if link is None:
-            return refusal
-        self.invite_dialog_open = True
-        return new_invitation_link.push(link)
+            return
+        self._ask(
+            REVOKE_LINK,
+            link.id,
+            "Revoke invitation link?",
+            f"The link {link.created_by} made on {link.created} stops working at once. Anyone who has not joined "
+            "yet needs a new link.",
+            "Revoke link",
+        )
 
-    @rx.event
-    def close_invite_dialog(self, value: bool = False):
-        self.invite_dialog_open = bool(value)
+    @event
+    def ask_leave(self):
+        if self._user_id() is None or not self.can_leave:
+            return
+        self._ask(
+            LEAVE,
+            self.workspace_id,
+            f"Leave {self.workspace_name}?",
+            f"You will lose access to {self.workspace_name}, and your app credentials in it are revoked at once. "
+            "Coming back needs a valid invitation.",
+            "Leave workspace",
+        )
+
+    def _ask(self, kind: str, target: int, title: str, text: str, action: str) -> None:
+        self.confirm_kind, self._confirm_id = kind, target
+        self.confirm_title, self.confirm_text, self.confirm_action = title, text, action
+
+    @event
+    def set_confirm_open(self, value: bool):
         if not value:
-            return new_invitation_link.push("")
-        return None
+            self.confirm_kind = ""
 
-    @rx.event
+    @event
+    @settles(CONFIRM)
+    def confirm(self):
+        """Do what the open confirmation asks; the dialog closes with the answer."""
+        kind, target = self.confirm_kind, self._confirm_id
+        if not kind:
+            return None
+        if kind == REMOVE_MEMBER:
+            outcome, done = self._call(workspaces.remove_member, target), "Member removed"
+        elif kind == REVOKE_LINK:
+            outcome, done = self._call(workspaces.revoke_invitation, target), "Invitation link revoked"
+        else:
+            outcome, done = self._call(workspaces.leave_workspace), "You left the workspace"
+        if outcome.signed_out:
+            return None
+        self.confirm_kind = ""
+        if not outcome.ok:
+            self._reload()
+            self.section_error = outcome.message
+            return None
+        if kind == LEAVE:  # the service switched to the personal workspace: every section follows
+            return [AuthState.reload_sections, rx.toast.success(done)]
+        self._reload()
+        return rx.toast.success(done)
+
+    # --- invitation links ---------------------------------------------------------------------------------------------
+
+    def _invite(self):
+        """Make (or, for a repeated click, find) the link of this request key; show a new one in the dialog."""
+        if not self._invite_request_key:
+            self._invite_request_key = new_request_key()
+        outcome = self._call(workspaces.create_invitation, request_key=self._invite_request_key)
+        if outcome.signed_out:
+            return None
+        if not outcome.ok:
+            self.section_error = outcome.message
+            return rx.toast.error("No invitation link was made")
+        self.section_error = ""
+        self._reload()
+        if outcome.value.repeated:  # the first answer already showed this link
+            return None
+        self.invite_dialog_open = True
+        return new_invitation_link.push(outcome.value.link)
+
+    @event
+    @settles(INVITE)
+    def create_invitation(self):
+        """Members > "Invite user"."""
+        return self._invite()
+
+    @event
+    @settles(INVITE)
     def invite_from_menu(self):
-        """The header's "Invite a User": make a link and put it on the clipboard."""
-        link, refusal = self._new_invitation_link()
-        if link is None:
-            return refusal
-        return [rx.set_clipboard(link), rx.toast.success("Invitation link copied")]
+        """The header's "Invite a User": the same link dialog, opened from the menu."""
+        return self._invite()
 
-    @rx.event
-    def revoke_invitation(self, invitation_id: int):
-        user_id = self._user_id()
-        if user_id is None:
+    @event
+    def close_invite_dialog(self, value: bool = False):
+        """Closing forgets the link in the page, and the next "Invite user" is a new request."""
+        self.invite_dialog_open = bool(value)
+        if value:
             return None
-        try:
-            workspaces.revoke_invitation(user_id, int(invitation_id))
-        except (DomainError, ValueError, TypeError) as error:
-            return rx.toast.error(getattr(error, "message", "That link cannot be revoked."))
-        self._reload_or_report(user_id)
-        return rx.toast.success("Invitation link revoked")
+        self._invite_request_key = new_request_key()
+        return new_invitation_link.push("")
 
-    @rx.event
-    def leave_workspace(self):
-        """Leave the active workspace; the service switches to the personal one, so every section reloads."""
-        user_id = self._user_id()
-        if user_id is None:
-            return None
-        try:
-            name = workspaces.leave_workspace(user_id)
-        except DomainError as error:
-            return rx.toast.error(error.message)
-        return [AuthState.reload_sections, rx.toast.success(f"You left {name}")]
+
+def _overview(user_id: int) -> tuple:
+    """Everything the two sections show, for one resolution of the signed-in user."""
+    invitations = workspaces.list_invitations(user_id) if get_settings().hosted else []
+    return workspaces.list_workspaces(user_id), workspaces.list_members(user_id), invitations
+
+
+def _join_path(token: str) -> str:
+    """Where a visitor comes back to after signing in: the join path, if the token looks like one of ours."""
+    return f"{workspaces.JOIN_PATH}{token}" if re.fullmatch(r"[A-Za-z0-9_-]{1,128}", token) else "/profile"
+
+
+def _whole_number(value) -> int:
+    """A row id from an event argument; anything that is not a plain whole number matches no row."""
+    return value if type(value) is int and 0 < value < 2**63 else 0
 
 
 class JoinState(AuthState):
@@ -284,7 +369,7 @@ class JoinState(AuthState):
         self.join_inviter_name = preview.inviter_name
         self.join_workspace_id = preview.workspace_id or 0
 
-    @rx.event
+    @event
     def open_join(self):
         self.join_error = ""
         self.hosted = get_settings().hosted
@@ -299,27 +384,25 @@ class JoinState(AuthState):
             self._load_account(user_id)
         self._preview(user_id)
 
-    @rx.event
+    @event
+    @settles(JOIN)
     def join(self):
-        user_id = self._user_id()
-        if user_id is None:
-            return rx.redirect(f"/login?next={self.router.url.path}")
-        try:
-            workspaces.join_workspace(user_id, self._token())
-        except DomainError as error:
-            self._preview(user_id)
-            self.join_error = error.message
+        outcome = self._call(workspaces.join_workspace, self._token())
+        if outcome.signed_out:
+            return rx.redirect(f"/login?next={_join_path(self._token())}")
+        if not outcome.ok:
+            self._preview(self._user_id())
+            self.join_error = outcome.message
             return None
         return rx.redirect("/profile")
 
-    @rx.event
+    @event
+    @settles(JOIN)
     def switch_to_workspace(self):
-        user_id = self._user_id()
-        if user_id is None:
-            return rx.redirect(f"/login?next={self.router.url.path}")
-        try:
-            workspaces.switch_workspace(user_id, self.join_workspace_id)
-        except DomainError as error:
-            self.join_error = error.message
+        outcome = self._call(workspaces.switch_workspace, self.join_workspace_id)
+        if outcome.signed_out:
+            return rx.redirect(f"/login?next={_join_path(self._token())}")
+        if not outcome.ok:
+            self.join_error = outcome.message
             return None
         return rx.redirect("/profile")

@@ -23,7 +23,7 @@ def test_cloud_access_add_test_edit_link_remove(page, hosted_app, s3_server):
     received: list[str] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.append(str(frame))))
     sign_up(page, hosted_app, "Rosalind Franklin")
-    section = page.locator("#cloud-access-section")
+    section = page.locator("#cloud-access")
     expect(section.get_by_role("heading", name="Cloud access")).to_be_visible()
 
     # Add: a validation error first (nothing saved), then a good row.
@@ -32,7 +32,7 @@ def test_cloud_access_add_test_edit_link_remove(page, hosted_app, s3_server):
     dialog.get_by_label("Provider").select_option("S3-compatible")
     dialog.get_by_label("Bucket").fill("Bad_Bucket")
     dialog.get_by_label("Key").fill(s3_server.access_key)
-    dialog.get_by_label("Secret / SAS").fill(s3_server.secret_key)
+    dialog.get_by_label("Secret", exact=True).fill(s3_server.secret_key)
     dialog.get_by_label("Host (Endpoint)").fill(s3_server.endpoint)
     dialog.get_by_role("button", name="Save").click()
     expect(dialog.locator("#cloud-bucket-error")).to_contain_text("lowercase letters")
@@ -53,7 +53,7 @@ def test_cloud_access_add_test_edit_link_remove(page, hosted_app, s3_server):
     row.get_by_role("button", name=f"Edit {BUCKET}").click()
     dialog = page.get_by_role("dialog", name="Edit access keys")
     expect(dialog.get_by_label("Bucket")).to_have_value(BUCKET)
-    expect(dialog.get_by_label("Secret / SAS")).to_have_value("")
+    expect(dialog.get_by_label("Secret", exact=True)).to_have_value("")
     dialog.get_by_label("Region").fill("us-west-2")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()

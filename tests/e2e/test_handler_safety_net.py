@@ -172,8 +172,9 @@ def _seed_victim(app) -> dict:
 
 def _seed_credentials(victim_id: int) -> tuple[list[str], list[str]]:
     from profile_app.services import credentials
+    from profile_app.services.idempotency import new_request_key
 
-    new = credentials.create_credentials(victim_id, label="victim-label")
+    new = credentials.create_credentials(victim_id, label="victim-label", request_key=new_request_key())
     return [new.secret_key], [new.access_key]
 
 
@@ -182,6 +183,8 @@ def _seed_cloud_access(victim_id: int) -> tuple[list[str], list[str]]:
 
     secret = "victimCloudSecret" + uuid.uuid4().hex
     token = "victimSessionToken" + uuid.uuid4().hex
+    from profile_app.services.idempotency import new_request_key
+
     row = cloud_access.add_cloud_access(
         victim_id,
         cloud_access.CloudAccessInput(
@@ -191,14 +194,16 @@ def _seed_cloud_access(victim_id: int) -> tuple[list[str], list[str]]:
             secret=secret,
             token=token,
         ),
+        request_key=new_request_key(),
     )
     return [secret, token], [row.bucket, f"s3://{row.bucket}/private.bin"]
 
 
 def _seed_invitation(victim_id: int) -> tuple[list[str], list[str]]:
     from profile_app.services import workspaces
+    from profile_app.services.idempotency import new_request_key
 
-    link = workspaces.create_invitation(victim_id).link
+    link = workspaces.create_invitation(victim_id, request_key=new_request_key()).link
     return [link.rsplit("/", 1)[1]], []
 
 

@@ -1,6 +1,6 @@
-"""Identity card, User preferences and Anonymous usage data, end to end in Chromium: HiDPI scaling on a scaled
-display (and none on a 1080p one), live toggling that follows the user to a fresh browser, dark mode, inline name
-editing with Enter and Esc, Copy user ID, and the usage-data switch per mode and role."""
+"""Identity card, User preferences and Anonymous usage data, end to end in Chromium: HiDPI scaling (CSS zoom on
+the root) on a scaled display (and none on a 1080p one), live toggling that follows the user to a fresh browser,
+dark mode, inline name editing with Enter and Esc, Copy user ID, and the usage-data switch per mode and role."""
 
 from __future__ import annotations
 
@@ -18,30 +18,30 @@ SCALED_720P = {"device_scale_factor": 1.5, "screen": {"width": 1280, "height": 7
 SCALED_1080P = {"device_scale_factor": 1.5, "screen": {"width": 1920, "height": 1080}}
 VIEWPORT = {"width": 1280, "height": 720}
 
-BODY_TRANSFORM = "getComputedStyle(document.body).transform"
+ROOT_ZOOM = "getComputedStyle(document.documentElement).zoom"
 
 
 def wait_for_scaler(page: Page, enabled: bool) -> None:
-    """Wait until the page's HiDPI effect has run with the given choice (so 'no transform' means something)."""
+    """Wait until the page's HiDPI effect has run with the given choice (so 'no zoom' means something)."""
     page.wait_for_function(
         "expected => window.__profileHidpi !== undefined && window.__profileHidpi.enabled === expected", arg=enabled
     )
 
 
-def body_transform(page: Page) -> str:
-    return page.evaluate(BODY_TRANSFORM)
+def root_zoom(page: Page) -> str:
+    return page.evaluate(ROOT_ZOOM)
 
 
 def hidpi_switch(page: Page):
     return page.get_by_role("switch", name="HiDPI browser scale override")
 
 
-def user_id_of(app, email: str) -> int:
+def public_id_of(app, email: str) -> str:
     from profile_app import db
     from profile_app.models import User
 
     with app.services(), db.read() as session:
-        return session.exec(sa.select(User.id).where(User.email == email)).scalar_one()
+        return session.exec(sa.select(User.public_id).where(User.email == email)).scalar_one()
 
 
 def test_hidpi_scales_a_720p_scaled_display_and_the_choice_follows_the_user(hosted_app, new_context):
@@ -49,38 +49,35 @@ def test_hidpi_scales_a_720p_scaled_display_and_the_choice_follows_the_user(host
     email = sign_up(page, hosted_app, "Hidpi Person")
     expect(hidpi_switch(page)).to_be_checked()  # on by default
     wait_for_scaler(page, True)
-    page.wait_for_function(f"{BODY_TRANSFORM} === 'matrix(0.7, 0, 0, 0.7, 0, 0)'")
-    style = page.evaluate(
-        "[document.body.style.transformOrigin, document.body.style.width, document.body.style.height]"
-    )
-    assert style[0] in ("left top", "top left")
-    assert style[1].startswith("142.857") and style[1].endswith("vw")
-    assert style[2].startswith("142.857") and style[2].endswith("vh")
+    # The root element is zoomed (layout, not paint), the body is not transformed.
+    page.wait_for_function(f"{ROOT_ZOOM} === '0.7'")
+    assert page.evaluate("document.documentElement.style.zoom") == "0.7"
+    assert page.evaluate("getComputedStyle(document.body).transform") == "none"
 
-    # Off: the transform goes at once, with no reload.
+    # Off: the zoom goes at once, with no reload.
     marker = page.evaluate("window.__noReloadMarker = Math.random()")
     hidpi_switch(page).click()
     expect(hidpi_switch(page)).not_to_be_checked()
-    page.wait_for_function(f"{BODY_TRANSFORM} === 'none'")
+    page.wait_for_function(f"{ROOT_ZOOM} === '1'")
     assert page.evaluate("window.__noReloadMarker") == marker
 
     # It holds after a reload...
     page.reload()
     expect(hidpi_switch(page)).not_to_be_checked()
     wait_for_scaler(page, False)
-    assert body_transform(page) == "none"
+    assert root_zoom(page) == "1"
 
     # ...and in a fresh browser after signing in there.
     other = new_context(viewport=VIEWPORT, **SCALED_720P).new_page()
     log_in(other, hosted_app, email)
     expect(hidpi_switch(other)).not_to_be_checked()
     wait_for_scaler(other, False)
-    assert body_transform(other) == "none"
+    assert root_zoom(other) == "1"
 
     # On again: scaled at once.
     hidpi_switch(other).click()
     expect(hidpi_switch(other)).to_be_checked()
-    other.wait_for_function(f"{BODY_TRANSFORM} === 'matrix(0.7, 0, 0, 0.7, 0, 0)'")
+    other.wait_for_function(f"{ROOT_ZOOM} === '0.7'")
 
 
 def test_hidpi_leaves_a_1080p_display_unscaled(hosted_app, new_context):
@@ -88,14 +85,14 @@ def test_hidpi_leaves_a_1080p_display_unscaled(hosted_app, new_context):
     sign_up(page, hosted_app, "Full Hd Person")
     expect(hidpi_switch(page)).to_be_checked()
     wait_for_scaler(page, True)
-    assert body_transform(page) == "none"
+    assert root_zoom(page) == "1"
 
 
 def test_hidpi_does_nothing_when_the_display_is_not_scaled(hosted_app, new_context):
     page = new_context(viewport=VIEWPORT, device_scale_factor=1, screen={"width": 1280, "height": 720}).new_page()
     sign_up(page, hosted_app, "Plain Display Person")
     wait_for_scaler(page, True)
-    assert body_transform(page) == "none"
+    assert root_zoom(page) == "1"
 
 
 def test_dark_mode_applies_at_once_and_follows_the_user(hosted_app, new_context):
@@ -143,12 +140,16 @@ def test_name_edit_saves_with_enter_cancels_with_esc_and_explains_bad_names(host
     expect(page.get_by_role("heading", name="Grace Hopper", level=2)).to_be_visible()
 
 
-def test_copy_user_id_puts_the_id_on_the_clipboard(hosted_app, page):
+def test_copy_user_id_puts_the_public_id_on_the_clipboard(hosted_app, page):
     email = sign_up(page, hosted_app, "Copy Person")
-    expect(page.get_by_role("region", name="Identity").get_by_text(email)).to_be_visible()
+    expect(page.get_by_role("region", name="Profile", exact=True).get_by_text(email)).to_be_visible()
     page.get_by_role("button", name="Copy user ID").click()
-    expect(page.get_by_text("User ID copied")).to_be_visible()
-    assert page.evaluate("navigator.clipboard.readText()") == str(user_id_of(hosted_app, email))
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Copied to the clipboard.")).to_have_count(1)
+    public_id = public_id_of(hosted_app, email)
+    assert re.fullmatch(r"[0-9a-f]{32}", public_id)
+    assert page.evaluate("navigator.clipboard.readText()") == public_id
+    expect(page.get_by_role("button", name="Copy user ID")).to_be_visible()  # back after a few seconds
 
 
 def test_usage_data_switch_is_absent_in_hosted_mode(hosted_app, page):

@@ -94,13 +94,19 @@ def test_invite_join_switch_leave_and_full(new_context, hosted_app):
     team = "Alice Owner's workspace"
     expect(alice_page.locator("#members-summary")).to_have_text(f"{team}: 1 of 10 members")
 
-    # Alice invites from the header menu: the link goes to the clipboard, with a toast.
+    # Alice invites from the header menu: a small dialog shows the link, and its Copy button copies it.
     open_profile_menu(alice_page)
     expect(alice_page.get_by_role("menuitemradio", name=team)).to_have_attribute("aria-checked", "true")
     alice_page.get_by_role("menuitem", name="Invite a User").click()
-    expect(alice_page.get_by_text("Invitation link copied")).to_be_visible()
-    link = alice_page.evaluate("navigator.clipboard.readText()")
-    assert re.fullmatch(rf"{re.escape(app.base_url)}/join/[A-Za-z0-9_-]{{43}}", link), link
+    invite = alice_page.get_by_role("dialog", name="New invitation link")
+    link_field = invite.get_by_role("textbox", name="Invitation link")
+    expect(link_field).to_have_value(re.compile(rf"^{re.escape(app.base_url)}/join/[A-Za-z0-9_-]{{43}}$"))
+    link = link_field.input_value()
+    invite.get_by_role("button", name="Copy link").click()
+    expect(invite.get_by_role("button", name="Copied")).to_be_visible()
+    assert alice_page.evaluate("navigator.clipboard.readText()") == link
+    invite.get_by_role("button", name="Done").click()
+    expect(invite).to_have_count(0)
     expect(alice_page.get_by_role("table", name="Active invitation links")).to_contain_text("Alice Owner")
 
     # Bob opens the link signed out, signs up, comes back and joins.
@@ -191,9 +197,13 @@ def test_invite_join_switch_leave_and_full(new_context, hosted_app):
     expect(carol_page.locator("#join-message")).to_have_text("This workspace is full. Ask its owner to free a seat.")
     expect(carol_page.get_by_role("button", name="Join workspace")).to_have_count(0)
 
-    # The first link, revoked by Alice, shows its own page; a made-up link too.
-    alice_page.get_by_role("button", name=re.compile(r"^Revoke link")).first.click()
-    alice_page.get_by_role("button", name=re.compile(r"^Revoke link")).first.click()
+    # The first link, revoked by Alice (each revocation confirmed), shows its own page; a made-up link too.
+    for _ in range(2):
+        alice_page.get_by_role("button", name=re.compile(r"^Revoke link")).first.click()
+        confirm = alice_page.get_by_role("alertdialog", name="Revoke invitation link?")
+        expect(confirm).to_contain_text("stops working at once")
+        confirm.get_by_role("button", name="Revoke link").click()
+        expect(confirm).to_have_count(0)
     expect(alice_page.get_by_text("No active invitation links.")).to_be_visible()
     carol_page.goto(link)
     expect(carol_page.get_by_role("heading", name="Invitation revoked")).to_be_visible()
