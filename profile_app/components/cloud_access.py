@@ -29,7 +29,7 @@ from profile_app.states.cloud_access import (
 )
 from profile_app.states.framework import connection_lost
 
-COLUMNS = ["Bucket", "Provider", "Key", "Secret", "Token", "Region", "Host", "Last test"]
+COLUMNS = ["Bucket", "Key", "Secret", "Region", "Host", "Last test"]
 
 PROVIDER_HINTS = {
     S3: "AWS S3: an access key (AKIA…) and its secret; a session token only for temporary credentials.",
@@ -207,17 +207,22 @@ def _last_test(row: CloudRow) -> rx.Component:
 def _row(row: CloudRow) -> rx.Component:
     return table_row(
         COLUMNS,
-        truncated(row.bucket, width="14rem"),
-        rx.el.span(row.provider),
-        cell_text(row.key, truncate=True, width="10rem"),
-        cell_text(row.secret_masked),
-        cell_text(row.token_status),
-        cell_text(row.region),
         rx.el.div(
-            cell_text(row.host, truncate=True, width="14rem"),
-            rx.cond(row.warning != "", rx.text(row.warning, size="1", color="var(--amber-11)")),
+            truncated(row.bucket, width="13rem"),
+            rx.text(row.provider, size="1", color_scheme="gray", weight="regular"),
         ),
-        rx.el.div(_last_test(row), min_width="10rem", max_width="18rem"),
+        cell_text(row.key, truncate=True, width="9rem"),
+        rx.el.div(
+            cell_text(row.secret_masked),
+            rx.cond(row.token_status != "", rx.text("Token set", size="1", color_scheme="gray")),
+            white_space="nowrap",
+        ),
+        rx.el.div(cell_text(row.region), white_space="nowrap"),
+        rx.el.div(
+            cell_text(row.host, truncate=True, width="13rem"),
+            rx.cond(row.warning != "", rx.text(row.warning, size="1", color="var(--amber-11)", max_width="16rem")),
+        ),
+        rx.el.div(_last_test(row), min_width="9rem", max_width="15rem"),
         actions=rx.fragment(
             rx.button(
                 "Test access",

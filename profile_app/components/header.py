@@ -1,7 +1,7 @@
 """The header of every signed-in page, with the Profile button (upper right) and its menu.
 Radix's dropdown menu gives the WAI-ARIA menu-button behaviour: Enter, Space or Arrow Down open it, arrows move,
 Esc closes and returns focus to the button. The menu is not modal, so the rest of the page is never hidden from
-assistive technology while it is open.
+assistive technology (with focusable controls inside) while it is open.
 
 Adding a menu entry: append a `MenuLink(label, href, visible)` to `MENU_LINKS` (e.g. an administrator's "Users"
 page with `visible=AuthState.is_admin`); it appears between the workspace part and "Log out"."""
@@ -16,6 +16,9 @@ from profile_app.components.styles import VISUALLY_HIDDEN
 from profile_app.components.tables import truncated
 from profile_app.components.workspaces import invite_dialog, workspace_switch_menu_items
 from profile_app.states.base import AuthState
+from profile_app.states.framework import element_by_id
+
+HEADER_ID = "app-header"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,9 @@ def profile_menu() -> rx.Component:
             align="end",
             min_width="14em",
             max_width="min(22em, calc(100vw - 1em))",
+            # Rendered inside the header (a landmark), not at the end of <body>, so the open menu is part of the
+            # page's structure for assistive technology.
+            custom_attrs={"container": element_by_id(HEADER_ID)},
         ),
         modal=False,
     )
@@ -92,4 +98,5 @@ def header() -> rx.Component:
             class_name="app-header-inner",
         ),
         class_name="app-header",
+        id=HEADER_ID,
     )

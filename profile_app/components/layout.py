@@ -9,12 +9,13 @@ from profile_app.components.focus import focus_keeper
 from profile_app.components.header import header
 from profile_app.components.hidpi import display_preferences
 from profile_app.states.base import AuthState
+from profile_app.states.framework import anchor
 
 MAIN_ID = "main-content"
 
 
 def skip_link() -> rx.Component:
-    return rx.el.a("Skip to main content", href=f"#{MAIN_ID}", class_name="skip-link")
+    return anchor("Skip to main content", href=f"#{MAIN_ID}", class_name="skip-link")
 
 
 def _loading() -> rx.Component:

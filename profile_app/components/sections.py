@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from profile_app.components.styles import SECTION, SECTION_HEADER
-from profile_app.states.framework import client_setter_js, client_state, effect, js_handler
+from profile_app.states.framework import anchor, client_setter_js, client_state, effect, js_handler
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def section_nav(sections: list[Section]) -> rx.Component:
         _shown(
             section,
             rx.el.li(
-                rx.el.a(
+                anchor(
                     section.title,
                     href=f"#{section.anchor}",
                     aria_current=rx.cond(current == section.anchor, "true", "false"),

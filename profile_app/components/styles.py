@@ -48,6 +48,11 @@ html { background: var(--color-background, Canvas); }
 body { overflow-x: hidden; }
 /* With the HiDPI zoom on the root, vh units shrink with it: stretch the theme root back to the full window. */
 .radix-themes[data-is-root-theme="true"] { min-height: calc(100dvh / var(--profile-zoom, 1)); }
+/* Menus, selects and tooltips are placed by Floating UI, which measures in window pixels and moves its wrapper
+   with a transform, which the root zoom would scale a second time. The wrapper cancels the zoom (so the transform
+   lands where it was measured) and its content takes it back (so the menu is drawn at the page's scale). */
+html[data-hidpi-scale] [data-radix-popper-content-wrapper] { zoom: calc(1 / var(--profile-zoom, 1)); }
+html[data-hidpi-scale] [data-radix-popper-content-wrapper] > * { zoom: var(--profile-zoom, 1); }
 
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
@@ -59,13 +64,13 @@ body { overflow-x: hidden; }
 .app-header { position: sticky; top: 0; z-index: 20; height: var(--header-height);
   background: var(--color-background); border-bottom: 1px solid var(--gray-a5); }
 .app-header-inner { display: flex; align-items: center; gap: var(--space-4); height: 100%;
-  max-width: 84rem; margin: 0 auto; padding: 0 var(--space-4); min-width: 0; }
+  max-width: 100rem; margin: 0 auto; padding: 0 var(--space-4); min-width: 0; }
 .app-header .header-user-name { max-width: min(16rem, 34vw); }
 .app-header .header-workspace { max-width: 20rem; color: var(--gray-11); font-size: var(--font-size-2); }
 @media (max-width: 47.99em) { .app-header .header-workspace { display: none; } }
 
 .page-shell { display: grid; grid-template-columns: minmax(0, 1fr); gap: var(--space-5);
-  max-width: 84rem; margin: 0 auto; padding: var(--space-4); min-width: 0; }
+  max-width: 100rem; margin: 0 auto; padding: var(--space-4); min-width: 0; }
 @media (min-width: 64em) { .page-shell { padding: var(--space-6) var(--space-5); }
   .page-shell.has-nav { grid-template-columns: 13rem minmax(0, 1fr); gap: var(--space-7); } }
 .page-main { min-width: 0; display: flex; flex-direction: column; gap: var(--space-5); }

@@ -38,8 +38,8 @@ def _workspace_row(row: WorkspaceRow) -> rx.Component:
         WORKSPACE_COLUMNS,
         rx.flex(
             truncated(row.name, width="20rem", style={"font_weight": "500"}),
-            rx.cond(row.active, rx.badge("Active", color_scheme="green")),
-            rx.cond(row.personal, rx.badge("Personal", color_scheme="gray")),
+            rx.cond(row.active, rx.badge("Active", color_scheme="green", high_contrast=True)),
+            rx.cond(row.personal, rx.badge("Personal", color_scheme="gray", high_contrast=True)),
             spacing="2",
             align="center",
             wrap="wrap",

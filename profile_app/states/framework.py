@@ -85,6 +85,32 @@ def effect(code: str, deps: Iterable[rx.Var] = (), *, hooks: Iterable[str] = (),
     return rx.Var("null", _var_data=var_data)
 
 
+def element_by_id(element_id: str) -> rx.Var:
+    """The DOM element with this id, e.g. as the `container` a Radix portal renders into. It is looked up in an
+    effect once the component is on the page (during the first render the element does not exist yet), and the
+    component renders again with it."""
+    name = "profileElement_" + "".join(char if char.isalnum() else "_" for char in element_id)
+    setter = "set" + name[0].upper() + name[1:]
+    return rx.Var(
+        name,
+        _var_data=VarData(
+            hooks={
+                f"const [{name}, {setter}] = useState(undefined);": None,
+                f'useEffect(() => {{ {setter}(document.getElementById("{element_id}") || undefined); }}, []);': None,
+            },
+            imports={"react": [ImportVar(tag="useState"), ImportVar(tag="useEffect")]},
+        ),
+    )
+
+
+def anchor(*children: Any, **props: Any) -> rx.Component:
+    """A plain `<a>` (Reflex's `rx.el.a` is a client-side router link, which neither scrolls to nor focuses an
+    in-page target such as `#main-content`)."""
+    from reflex_components_core.el.elements.inline import A
+
+    return A.create(*children, **props)
+
+
 def run_handler(state: rx.State, name: str, *args: Any) -> Any:
     """Run another handler's body inside the current event (one round trip and one state update for both)."""
     return type(state).event_handlers[name].fn(state, *args)

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import inspect
 import json
-import threading
-import time
 import typing
 import uuid
 
 import pytest
-import socketio
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from tests.e2e.conftest import PASSWORD
+from tests.support.raw_socket import RawClient
 
-# Reflex's frontend connects to `<backend>/_event`, which socket.io reads as both the path and the namespace.
-NAMESPACE = "/_event"
 # Anyone may try to log in as anyone: the per-account failure throttle is meant to count those attempts.
 PUBLICLY_AFFECTED_COLUMNS = {"failed_logins", "first_failed_login_at", "locked_until"}
 # Handlers that act on the caller's own session only, and would end the attacker's run early.
@@ -101,48 +97,6 @@ def _snapshot(engine, exclude_user_id: int | None, exclude_workspace_ids: set[in
                 rows.append(json.dumps(row, default=str, sort_keys=True))
             out[table.name] = sorted(rows)
     return out
-
-
-class RawClient:
-    """A socket.io client speaking Reflex's event protocol, recording everything the server sends back."""
-
-    def __init__(self, base_url: str):
-        self.token = str(uuid.uuid4())
-        self.received: list[str] = []
-        self.lock = threading.Lock()
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.on("event", self._record, namespace=NAMESPACE)
-        self.sio.connect(
-            f"{base_url}?token={self.token}",
-            socketio_path="/_event",
-            namespaces=[NAMESPACE],
-            transports=["websocket"],
-            wait_timeout=10,
-        )
-
-    def _record(self, data):
-        with self.lock:
-            self.received.append(json.dumps(data, default=str))
-
-    def emit(self, name: str, payload: dict) -> None:
-        self.sio.emit(
-            "event",
-            {"name": name, "payload": payload, "router_data": {"pathname": "/profile", "asPath": "/profile"}},
-            namespace=NAMESPACE,
-        )
-
-    def settle(self, seconds: float = 0.3) -> None:
-        """Wait until the server has been quiet for a moment (no assertion on time)."""
-        last = -1
-        while True:
-            time.sleep(seconds)
-            with self.lock:
-                if len(self.received) == last:
-                    return
-                last = len(self.received)
-
-    def close(self) -> None:
-        self.sio.disconnect()
 
 
 def _seed_victim(app) -> dict:
@@ -231,8 +185,6 @@ def _attack(app, victim, session_token: str | None, attacker_id: int | None, att
     from profile_app.db import get_engine
 
     with app.services():
-        from profile_app.states.base import AuthState
-
         handlers = _handlers()
         assert handlers, "no handlers found: the enumeration is broken"
         engine = get_engine()
@@ -240,10 +192,7 @@ def _attack(app, victim, session_token: str | None, attacker_id: int | None, att
         client = RawClient(app.base_url)
         try:
             if session_token:
-                client.emit(
-                    "reflex___state____state.reflex___state____update_vars_internal_state.update_vars_internal",
-                    {"vars": {f"{AuthState.get_full_name()}.session_token": session_token}},
-                )
+                client.sign_in(session_token)
             calls = []
             for state, name, handler in handlers:
                 params = [p for p in inspect.signature(handler.fn).parameters if p != "self"]
