@@ -90,7 +90,12 @@ def profile_menu() -> rx.Component:
 def header() -> rx.Component:
     return rx.el.header(
         rx.el.div(
-            rx.link(rx.heading("Profile", size="4", as_="span"), href="/profile", underline="none", flex_shrink="0"),
+            rx.link(
+                rx.text("Profile", size="4", weight="bold", as_="span"),
+                href="/profile",
+                underline="none",
+                flex_shrink="0",
+            ),
             rx.spacer(),
             truncated(AuthState.workspace_name, id="header-workspace", class_name="truncate header-workspace"),
             profile_menu(),

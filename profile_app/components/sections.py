@@ -78,10 +78,10 @@ const update = () => {
   const ids = anchors();
   if (!ids.length) return;
   const sections = ids.map((id) => document.getElementById(id)).filter(Boolean);
-  const zoom = parseFloat(getComputedStyle(document.documentElement).zoom) || 1;
-  const line = (nav.getBoundingClientRect().bottom + 24) / zoom;
+  // A section is current once its top has passed the upper quarter of the window.
+  const line = window.innerHeight / 4 + 48;
   let current = sections.length ? sections[0].id : "";
-  for (const section of sections) { if (section.getBoundingClientRect().top / zoom <= line) current = section.id; }
+  for (const section of sections) { if (section.getBoundingClientRect().top <= line) current = section.id; }
   const bottom = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2;
   if (bottom && sections.length) current = sections[sections.length - 1].id;
   setCurrent(current);

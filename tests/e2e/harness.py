@@ -154,7 +154,8 @@ class AppServer:
         except OSError:
             return ""
 
-    def stop(self) -> None:
+    def stop_process(self) -> None:
+        """Stop serving but keep the data (the database, the data directory), so `start` brings the same app back."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -162,6 +163,9 @@ class AppServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        self.stop_process()
         admin = os.environ.get("PROFILE_E2E_POSTGRES_URL")
         if admin and self.env["PROFILE_DATABASE_URL"].startswith("postgresql"):
             _drop_postgres_database(admin, self.env["PROFILE_DATABASE_URL"])
