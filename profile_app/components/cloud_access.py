@@ -29,7 +29,7 @@ from profile_app.states.cloud_access import (
 )
 from profile_app.states.framework import connection_lost
 
-COLUMNS = ["Bucket", "Key", "Secret", "Region", "Host", "Last test"]
+COLUMNS = ["Bucket", "Key / Secret", "Region", "Host", "Last test"]
 
 PROVIDER_HINTS = {
     S3: "AWS S3: an access key (AKIA…) and its secret; a session token only for temporary credentials.",
@@ -211,18 +211,21 @@ def _row(row: CloudRow) -> rx.Component:
             truncated(row.bucket, width="13rem"),
             rx.text(row.provider, size="1", color_scheme="gray", weight="regular"),
         ),
-        cell_text(row.key, truncate=True, width="9rem"),
         rx.el.div(
-            cell_text(row.secret_masked),
-            rx.cond(row.token_status != "", rx.text("Token set", size="1", color_scheme="gray")),
-            white_space="nowrap",
+            cell_text(row.key, truncate=True, width="10rem"),
+            rx.el.div(
+                cell_text(row.secret_masked),
+                rx.cond(row.token_status != "", " + token", ""),
+                white_space="nowrap",
+                color="var(--gray-11)",
+            ),
         ),
         rx.el.div(cell_text(row.region), white_space="nowrap"),
         rx.el.div(
-            cell_text(row.host, truncate=True, width="13rem"),
-            rx.cond(row.warning != "", rx.text(row.warning, size="1", color="var(--amber-11)", max_width="16rem")),
+            cell_text(row.host, truncate=True, width="11rem"),
+            rx.cond(row.warning != "", rx.text(row.warning, size="1", color="var(--amber-11)", max_width="14rem")),
         ),
-        rx.el.div(_last_test(row), min_width="9rem", max_width="15rem"),
+        rx.el.div(_last_test(row), min_width="8rem", max_width="12rem"),
         actions=rx.fragment(
             rx.button(
                 "Test access",
@@ -305,7 +308,7 @@ def cloud_access_section(section: Section) -> rx.Component:
         rx.el.p(CloudAccessState.status, role="status", style=VISUALLY_HIDDEN),
         rx.cond(
             CloudAccessState.rows.length() > 0,
-            data_table("Cloud access", COLUMNS, CloudAccessState.rows, _row, stack="wide"),
+            data_table("Cloud access", COLUMNS, CloudAccessState.rows, _row, stack="wide", wrap_actions=True),
             rx.text("No access keys yet.", size="2", color_scheme="gray"),
         ),
         _storage_link(),

@@ -12,18 +12,22 @@ from profile_app.states.framework import effect, js_handler
 
 _INSTALL_KEEPER = """
 if (!window.__profileFocus) {
-  const keeper = { last: null, lastSection: null };
+  const keeper = { last: null, lastName: "", lastSection: null };
+  // Rows are re-used by position: a row's button may still be there, now acting on another row. Its label says.
+  const nameOf = (element) => element.getAttribute("aria-label") || element.textContent || "";
   const overlay = '[role="dialog"], [role="alertdialog"], [role="menu"], [data-radix-popper-content-wrapper]';
   document.addEventListener("focusin", (event) => {
     const element = event.target;
     if (!(element instanceof HTMLElement) || element === document.body || element.closest(overlay)) return;
     keeper.last = element;
+    keeper.lastName = nameOf(element);
     keeper.lastSection = element.closest("section") || keeper.lastSection;
   }, true);
   keeper.restore = (event) => {
     if (event && event.preventDefault) event.preventDefault();
     const back = keeper.last;
-    if (back && back.isConnected && !back.disabled && back.getClientRects().length > 0) { back.focus(); return; }
+    const same = back && back.isConnected && nameOf(back) === keeper.lastName;
+    if (same && !back.disabled && back.getClientRects().length > 0) { back.focus(); return; }
     const section = keeper.lastSection && keeper.lastSection.isConnected ? keeper.lastSection : null;
     const fallback =
       (section && section.querySelector("[data-focus-fallback]")) || document.getElementById("main-content");

@@ -16,7 +16,7 @@ from profile_app.components.styles import VISUALLY_HIDDEN
 from profile_app.components.tables import truncated
 from profile_app.components.workspaces import invite_dialog, workspace_switch_menu_items
 from profile_app.states.base import AuthState
-from profile_app.states.framework import element_by_id
+from profile_app.states.framework import connection_lost, element_by_id
 
 HEADER_ID = "app-header"
 
@@ -75,7 +75,7 @@ def profile_menu() -> rx.Component:
         rx.menu.content(
             *workspace_menu_items(),
             *[_menu_link(link) for link in MENU_LINKS],
-            rx.menu.item("Log out", on_select=AuthState.log_out),
+            rx.menu.item("Log out", on_select=AuthState.log_out, disabled=connection_lost),
             align="end",
             min_width="14em",
             max_width="min(22em, calc(100vw - 1em))",

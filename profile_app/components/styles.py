@@ -54,6 +54,10 @@ body { overflow-x: hidden; }
 html[data-hidpi-scale] [data-radix-popper-content-wrapper] { zoom: calc(1 / var(--profile-zoom, 1)); }
 html[data-hidpi-scale] [data-radix-popper-content-wrapper] > * { zoom: var(--profile-zoom, 1); }
 
+/* Radix lightens a solid button on hover; in dark mode that leaves white text below 4.5:1. Darken instead. */
+.dark .rt-BaseButton.rt-variant-solid:not([data-disabled]):not(.rt-high-contrast):hover {
+  background-color: color-mix(in oklab, var(--accent-9), black 14%); }
+
 .visually-hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }
 
@@ -123,9 +127,12 @@ html[data-hidpi-scale] [data-radix-popper-content-wrapper] > * { zoom: var(--pro
   border-bottom: 1px solid var(--gray-a5); }
 .data-table thead th { font-weight: 500; color: var(--gray-11); white-space: nowrap; }
 .data-table th[scope="row"] { font-weight: 500; }
-.data-table td.actions, .data-table th.actions { position: sticky; right: 0; background: var(--color-panel-solid);
-  white-space: nowrap; width: 1%; }
+.data-table td.actions, .data-table th.actions { position: sticky; right: 0; background: var(--color-panel-solid); }
 .data-table td.actions > div { display: flex; gap: var(--space-2); justify-content: flex-end; }
+/* Tables with many row actions let them wrap onto two lines rather than squeeze the data columns. */
+.data-table.wrap-actions td.actions > div { flex-wrap: wrap; max-width: 12rem; margin-left: auto; }
+/* When the table scrolls under the pinned actions, a soft edge shows there is more to its left. */
+.data-table td.actions { box-shadow: -10px 0 10px -10px var(--gray-a8); }
 .data-table .cell-empty { color: var(--gray-11); }
 """ + "\n".join(
     f"""@container (max-width: {width}) {{
@@ -139,8 +146,8 @@ html[data-hidpi-scale] [data-radix-popper-content-wrapper] > * { zoom: var(--pro
   .data-table.{name} [data-label]::before {{ content: attr(data-label); color: var(--gray-11);
     font-size: var(--font-size-1); font-weight: 400; }}
   .data-table.{name} td.actions {{ position: static; display: block; width: 100%; background: none;
-    padding-top: var(--space-2); }}
-  .data-table.{name} td.actions > div {{ justify-content: flex-start; flex-wrap: wrap; }}
+    padding-top: var(--space-2); box-shadow: none; }}
+  .data-table.{name} td.actions > div {{ justify-content: flex-start; max-width: none; margin-left: 0; }}
   .data-table.{name} .truncate {{ max-width: 100%; }}
 }}"""
     for name, width in (("stack-narrow", "30rem"), ("stack-medium", "44rem"), ("stack-wide", "58rem"))

@@ -11,7 +11,9 @@ from profile_app.components.styles import ACTIONS_CELL, STACK_BELOW, TABLE, TABL
 from profile_app.states.display import EMPTY
 
 
-def data_table(caption: str, headers: list[str], rows, row_fn, *, stack: str = "medium") -> rx.Component:
+def data_table(
+    caption: str, headers: list[str], rows, row_fn, *, stack: str = "medium", wrap_actions: bool = False
+) -> rx.Component:
     """`headers`: column titles in order, the first being the row header; an "Actions" column is added last.
     `rows`/`row_fn` are what `rx.foreach` takes; `row_fn` returns `table_row(...)`."""
     return rx.el.div(
@@ -31,7 +33,7 @@ def data_table(caption: str, headers: list[str], rows, row_fn, *, stack: str = "
                 role="rowgroup",
             ),
             rx.el.tbody(rx.foreach(rows, row_fn), role="rowgroup"),
-            class_name=f"{TABLE} {STACK_BELOW[stack]}",
+            class_name=f"{TABLE} {STACK_BELOW[stack]}" + (" wrap-actions" if wrap_actions else ""),
             role="table",
             aria_label=caption,
         ),
