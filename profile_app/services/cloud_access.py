@@ -430,7 +430,8 @@ def add_cloud_access(user_id: int, data: CloudAccessInput, *, request_key: str |
             session.add(row)
             session.flush()
             return _row_view(row)
-    except sa.exc.IntegrityError:
+    except (sa.exc.IntegrityError, DuplicateCloudAccess):
+        # A twin of this request (same key) may have committed first: then this is its repeat.
         with read() as session:
             if (earlier := _row_by_request_key(session, user_id, request_key)) is not None:
                 return _row_view(earlier)
