@@ -20,6 +20,7 @@ from profile_app.services.errors import (
     SignupClosed,
     ValidationFailed,
 )
+from profile_app.services.text import clean_text
 
 NAME_MIN, NAME_MAX = 2, 100
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
@@ -63,7 +64,7 @@ def normalise_email(email: str) -> str:
 
 
 def validate_email(email: str) -> str:
-    email = normalise_email(email)
+    email = normalise_email(clean_text(email, field="email", label="Email", max_length=EMAIL_MAX))
     if not email:
         raise ValidationFailed("Enter your email address.", field="email")
     if len(email) > EMAIL_MAX or not _EMAIL_RE.match(email):
@@ -72,12 +73,7 @@ def validate_email(email: str) -> str:
 
 
 def validate_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if len(name) < NAME_MIN:
-        raise ValidationFailed(f"Name must be at least {NAME_MIN} characters.", field="name")
-    if len(name) > NAME_MAX:
-        raise ValidationFailed(f"Name must be at most {NAME_MAX} characters.", field="name")
-    return name
+    return clean_text(name, field="name", label="Name", min_length=NAME_MIN, max_length=NAME_MAX)
 
 
 def validate_password(password: str) -> str:

@@ -23,8 +23,8 @@ from profile_app.services.errors import (
     LimitReached,
     NotFound,
     PermissionDenied,
-    ValidationFailed,
 )
+from profile_app.services.text import clean_text
 
 OWNER = "owner"
 MEMBER = "member"
@@ -225,12 +225,9 @@ def _drop_membership(session: Session, user: User, workspace_id: int) -> None:
 
 
 def validate_workspace_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if len(name) < WORKSPACE_NAME_MIN:
-        raise ValidationFailed(f"Workspace name must be at least {WORKSPACE_NAME_MIN} characters.", field="name")
-    if len(name) > WORKSPACE_NAME_MAX:
-        raise ValidationFailed(f"Workspace name must be at most {WORKSPACE_NAME_MAX} characters.", field="name")
-    return name
+    return clean_text(
+        name, field="name", label="Workspace name", min_length=WORKSPACE_NAME_MIN, max_length=WORKSPACE_NAME_MAX
+    )
 
 
 def _full_message(max_members: int) -> str:
