@@ -129,12 +129,9 @@ class RawClient:
         with self.lock:
             self.received.append(json.dumps(data, default=str))
 
-    def emit(self, name: str, payload: dict) -> None:
-        self.sio.emit(
-            "event",
-            {"name": name, "payload": payload, "router_data": {"pathname": "/profile", "asPath": "/profile"}},
-            namespace=NAMESPACE,
-        )
+    def emit(self, name: str, payload: dict, router_data: dict | None = None) -> None:
+        router_data = router_data or {"pathname": "/profile", "asPath": "/profile"}
+        self.sio.emit("event", {"name": name, "payload": payload, "router_data": router_data}, namespace=NAMESPACE)
 
     def settle(self, seconds: float = 0.3) -> None:
         """Wait until the server has been quiet for a moment (no assertion on time)."""
