@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
 import reflex as rx
 
 from profile_app.api import create_api
+from profile_app.asgi_guard import security_guard
 from profile_app.components.connection import connection_banner
 from profile_app.components.styles import GLOBAL_CSS
 from profile_app.config import get_settings
@@ -18,6 +21,7 @@ from profile_app.services.usage_stats import run_reporter
 from profile_app.states.auth_forms import LoginState, SignupState
 from profile_app.states.base import AuthState
 from profile_app.states.busy import UNEXPECTED_FAILURE
+from profile_app.states.event_guard import MarkerGuard, frontend_exception_logger
 from profile_app.states.framework import replace_app_wraps
 from profile_app.states.workspaces import JoinState
 
@@ -25,10 +29,16 @@ from profile_app.states.workspaces import JoinState
 def prepare_database() -> None:
     """The embedded default migrates its SQLite file to head before serving; production runs
     `python -m profile_app.manage migrate` once, before it starts its workers."""
-    from profile_app.db import transaction
+    from profile_app.db import restrict_file_permissions, transaction
     from profile_app.migrations import upgrade_to_head
     from profile_app.services.accounts import ensure_server_settings
 
+    # Whatever the backend writes from now on (Reflex's state files, new database files) is owner-only.
+    os.umask(0o077)
+    restrict_file_permissions()
+    states_dir = Path(os.environ.get("REFLEX_STATES_WORKDIR", ".states"))
+    if states_dir.is_dir():
+        states_dir.chmod(0o700)
     if get_settings().embedded:
         upgrade_to_head()
     with transaction() as session:
@@ -46,11 +56,14 @@ def backend_exception_handler(exception: Exception):
 
 
 app = rx.App(
-    api_transformer=create_api(),
+    # The API's routes beside Reflex's, then the guard around everything (cookie digest, headers, origins).
+    api_transformer=[create_api(), security_guard],
+    frontend_exception_handler=frontend_exception_logger,
+    backend_exception_handler=backend_exception_handler,
     head_components=[rx.el.style(GLOBAL_CSS)],
     html_lang="en",
-    backend_exception_handler=backend_exception_handler,
 )
+app.add_middleware(MarkerGuard())
 replace_app_wraps(
     app,
     overlay=connection_banner,

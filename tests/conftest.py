@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import SQLModel
 
 from profile_app import config, db
+from profile_app.services import session_cache
 
 POSTGRES_ADMIN_URL = os.environ.get("PROFILE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -37,6 +38,8 @@ def _test_env(data_dir: Path) -> dict[str, str]:
         "PROFILE_WEB_URL": "http://localhost:3000",
         "PROFILE_API_URL": "http://localhost:8000/api",
         "PROFILE_FILES_URL": "http://localhost:8081",
+        # Tests sign in and up far faster than people; the limit itself is tested with a small value.
+        "PROFILE_SIGN_IN_RATE_PER_MINUTE": "100000",
     }
 
 
@@ -52,6 +55,7 @@ def settings_env(tmp_path, monkeypatch) -> Callable[..., config.Settings]:
         for key, value in {**base, **{f"PROFILE_{k}": str(v) for k, v in overrides.items()}}.items():
             monkeypatch.setenv(key, value)
         db.reset_engine()
+        session_cache.clear()  # a new database: what this process remembered about sessions is void
         return config.reload_settings()
 
     apply()

@@ -9,7 +9,7 @@ API_PREFIX = "/api"
 
 
 def create_api() -> FastAPI:
-    from profile_app.api import clearml, health, storage
+    from profile_app.api import clearml, health, session, storage
     from profile_app.api.envelope import ApiFailure, failure_handler
 
     api = FastAPI(
@@ -19,6 +19,7 @@ def create_api() -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
+    api.include_router(session.router, prefix=API_PREFIX)  # the session cookie's own routes
     api.include_router(health.router, prefix=API_PREFIX)
     api.include_router(clearml.router, prefix=API_PREFIX)
     api.include_router(storage.router, prefix=API_PREFIX)

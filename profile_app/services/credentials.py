@@ -37,6 +37,7 @@ from profile_app.services.errors import (
     ValidationFailed,
 )
 from profile_app.services.idempotency import checked_request_key
+from profile_app.services.text import clean_text
 
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
 ACCESS_KEY_LENGTH = 24
@@ -192,10 +193,7 @@ def expiry_choices() -> tuple[int | None, ...]:
 
 
 def validate_label(label: str | None) -> str:
-    label = " ".join((label or "").split())
-    if len(label) > LABEL_MAX:
-        raise ValidationFailed(f"Label must be at most {LABEL_MAX} characters.", field="label")
-    return label
+    return clean_text(label, field="label", label="Label", max_length=LABEL_MAX)
 
 
 def _validate_expiry(expiry_days: int | None) -> int | None:
@@ -415,28 +413,41 @@ def _issue_token(row: ApiCredential, expiration_sec: int | None, now: datetime) 
     return jwt.encode(claims, settings.secret_key, algorithm=JWT_ALGORITHM)
 
 
-def _record_use(session: Session, row: ApiCredential, client_from: str, now: datetime) -> None:
-    row.last_used_at = now
-    row.last_used_from = (client_from or "").strip()[:FROM_MAX]
-    session.add(row)
+# "Last used" is shown to the minute; writing it on every auth.login made each login a database write (a lock on
+# SQLite). It is written when the stored value is older than this or the client's address changed.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def _record_use(row: ApiCredential, client_from: str, now: datetime) -> None:
+    client_from = (client_from or "").strip()[:FROM_MAX]
+    fresh = row.last_used_at is not None and now - row.last_used_at < LAST_USED_GRANULARITY
+    if fresh and row.last_used_from == client_from:
+        return
+    with transaction() as session:
+        session.exec(
+            sa.update(ApiCredential)
+            .where(ApiCredential.id == row.id)
+            .values(last_used_at=now, last_used_from=client_from)
+        )
 
 
 def login(access_key: str, secret_key: str, client_from: str = "", expiration_sec: int | None = None) -> str:
-    """Exchange an access key and secret for a signed token; records when and from where they were used."""
+    """Exchange an access key and secret for a signed token; records when and from where they were used. The
+    checks read the row every time, so a revoked or expired credential is refused at once."""
     access_key = (access_key or "").strip()
     secret_key = (secret_key or "").strip()
     if not access_key or not secret_well_formed(secret_key):
         raise InvalidCredentials()
     digest = security.token_digest(secret_key)
     now = utcnow()
-    with transaction() as session:
+    with read() as session:
         row = session.exec(select(ApiCredential).where(ApiCredential.access_key == access_key)).first()
         if row is None or not security.digests_match(row.secret_hash, digest):
             raise InvalidCredentials()
         if not _is_active(row, now) or not _is_member(session, row.user_id, row.workspace_id):
             raise InvalidCredentials()
-        _record_use(session, row, client_from, now)
-        return _issue_token(row, expiration_sec, now)
+    _record_use(row, client_from, now)
+    return _issue_token(row, expiration_sec, now)
 
 
 def _decode(token: str) -> dict:
@@ -476,10 +487,10 @@ def authenticate_token(token: str) -> TokenIdentity:
 def refresh_token(token: str, client_from: str = "", expiration_sec: int | None = None) -> str:
     """auth.login with a bearer token (the SDK does this when given CLEARML_AUTH_TOKEN): a fresh token."""
     now = utcnow()
-    with transaction() as session:
+    with read() as session:
         row = _token_credential(session, token or "", now)
-        _record_use(session, row, client_from, now)
-        return _issue_token(row, expiration_sec, now)
+    _record_use(row, client_from, now)
+    return _issue_token(row, expiration_sec, now)
 
 
 def get_current_user(identity: TokenIdentity) -> CurrentUser:

@@ -3,19 +3,27 @@ handler that touches private data with `user_id = self._user_id()` (None means: 
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
 import logging
+import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
-from profile_app.config import get_settings
+from profile_app.config import SESSION_COOKIE_NAME, get_settings
+from profile_app.db import one_read
 from profile_app.services import accounts
+from profile_app.services.client_address import client_address
 from profile_app.services.errors import DomainError
+from profile_app.services.navigation import DEFAULT_NEXT, safe_next
 from profile_app.states.framework import run_handler
 
-SESSION_COOKIE = "profile_session"
 log = logging.getLogger(__name__)
 
 # Section states of the Profile page register here (with @profile_section); `AuthState.open_profile` loads them
@@ -29,16 +37,15 @@ def profile_section(state_cls):
     return state_cls
 
 
-def _session_cookie() -> rx.Cookie:
-    """The only credential the browser holds (the server keeps just its sha256): same-site strict, Secure when
-    the app is served over https, and no longer-lived than the server-side session."""
-    settings = get_settings()
-    return rx.Cookie(
-        "",
-        name=SESSION_COOKIE,
-        same_site="strict",
-        secure=settings.web_url.startswith("https://"),
-        max_age=settings.session_lifetime_hours * 3600,
+# Password hashing (argon2, deliberately slow) runs here, off the event loop, two at a time per worker: a burst of
+# sign-ins queues instead of stalling every other user's events.
+_PASSWORD_WORK = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-work")
+
+
+async def off_the_event_loop(function, *args, **kwargs):
+    """Run a service call that hashes or verifies a password in the bounded password-work pool."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _PASSWORD_WORK, functools.partial(function, *args, **kwargs)
     )
 
 
@@ -66,9 +73,41 @@ def attempt(service: Callable[..., Any], user_id: int, *args: Any, **kwargs: Any
         return Outcome(message=error.message, errors=dict(problems))
 
 
-class AuthState(rx.State):
-    session_token: str = _session_cookie()
+def login_redirect(path: str | None):
+    """Back to /login, returning to `path` afterwards when it is a safe same-site path (encoded, so nothing the
+    browser sent can reach the redirect unescaped)."""
+    return rx.redirect("/login?" + urlencode({"next": safe_next(path)}, safe="/"))
 
+
+# The page-side half of api/session.py: exchange a sign-in grant for the HttpOnly cookie, then load the next page
+# in full, so the new socket connects with the cookie. The grant is URL-safe base64 (checked below) and the backend
+# URL comes from the operator's configuration; nothing the user typed is in the script.
+_START_SESSION_JS = """
+fetch(%(url)s, {method: "POST", credentials: "include", headers: {"Content-Type": "application/json"},
+  body: JSON.stringify({grant: %(grant)s})})
+  .then((response) => response.ok ? response.json() : {next: "/login"})
+  .then((answer) => window.location.assign(answer.next || "/profile"))
+  .catch(() => window.location.assign("/login"));
+"""
+_END_SESSION_JS = """
+fetch(%(url)s, {method: "DELETE", credentials: "include"})
+  .finally(() => window.location.assign("/login"));
+"""
+_GRANT_RE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+
+
+def _session_url() -> str:
+    return json.dumps(get_settings().backend_url + "/api/session")
+
+
+def start_session(grant: str):
+    """The event that turns a sign-in grant into this browser's session cookie."""
+    if not _GRANT_RE.match(grant):
+        raise ValueError("a sign-in grant is URL-safe base64")
+    return rx.call_script(_START_SESSION_JS % {"url": _session_url(), "grant": json.dumps(grant)})
+
+
+class AuthState(rx.State):
     signed_in: bool = False
     user_id: str = ""
     user_name: str = ""
@@ -84,9 +123,24 @@ class AuthState(rx.State):
     focus_target: str = ""
     focus_serial: int = 0
 
+    def _session_digest(self) -> str:
+        """The sha256 of this browser's session token, from the cookie of the socket's handshake (the ASGI guard
+        hashed it; neither the state store nor this code ever sees the token itself)."""
+        for part in (self.router.headers.cookie or "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == SESSION_COOKIE_NAME:
+                return value
+        return ""
+
+    def _client_address(self) -> str:
+        headers = self.router.headers.raw_headers
+        return client_address(
+            headers.get("asgi-scope-client", ""), headers.get("x-forwarded-for", ""), get_settings().trusted_proxies
+        )
+
     def _user_id(self) -> int | None:
         """Resolve the session on the server, every time: public vars are display only, never trusted."""
-        return accounts.resolve_session(self.session_token)
+        return accounts.resolve_session_digest(self._session_digest())
 
     def _call(self, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Outcome:
         """Resolve the signed-in user, call `service(user_id, *args, **kwargs)` and turn a DomainError into
@@ -131,11 +185,13 @@ class AuthState(rx.State):
         self._load_account(user_id)
 
     async def _load_sections(self) -> None:
-        """Run every registered section's `load` inside this one event: one round trip and one state update for
-        the whole page, instead of one per section (each load still resolves the session itself)."""
-        for section_cls in SECTION_STATES:
-            section = await self.get_state(section_cls)
-            run_handler(section, "load")
+        """Run every registered section's `load` inside this one event and one read transaction: one round trip,
+        one state update and one consistent snapshot for the whole page (each load still checks the session,
+        which the session cache answers from memory)."""
+        sections = [await self.get_state(section_cls) for section_cls in SECTION_STATES]
+        with one_read():
+            for section in sections:
+                run_handler(section, "load")
 
     @rx.event
     async def reload_sections(self):
@@ -150,10 +206,11 @@ class AuthState(rx.State):
     @rx.event
     async def open_profile(self):
         """on_load of /profile: sign-in check, then every section, in one event."""
-        redirect = run_handler(self, "require_login")
-        if redirect is not None:
-            return redirect
-        await self._load_sections()
+        with one_read():
+            redirect = run_handler(self, "require_login")
+            if redirect is not None:
+                return redirect
+            await self._load_sections()
         return None
 
     @rx.event
@@ -163,8 +220,7 @@ class AuthState(rx.State):
         user_id = self._user_id()
         if user_id is None:
             self._forget_account()
-            path = (self.router.url.path or "").rstrip("/") or "/profile"
-            return rx.redirect(f"/login?next={path}")
+            return login_redirect((self.router.url.path or "").rstrip("/") or DEFAULT_NEXT)
         try:
             self._load_account(user_id)
         except DomainError:
@@ -174,7 +230,7 @@ class AuthState(rx.State):
 
     @rx.event
     def log_out(self):
-        accounts.sign_out(self.session_token)
-        self.session_token = ""
+        """End the session on the server at once, then let the browser clear its cookie and go to /login."""
+        accounts.end_session(self._session_digest())
         self._forget_account()
-        return rx.redirect("/login")
+        return rx.call_script(_END_SESSION_JS % {"url": _session_url()})

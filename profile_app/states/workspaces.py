@@ -8,7 +8,6 @@ dialog that showed the link: every click until then (a double click, a replayed 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import reflex as rx
@@ -16,7 +15,7 @@ import reflex as rx
 from profile_app.config import get_settings
 from profile_app.services import workspaces
 from profile_app.services.idempotency import new_request_key
-from profile_app.states.base import AuthState, profile_section
+from profile_app.states.base import AuthState, login_redirect, profile_section
 from profile_app.states.busy import Pending, settles
 from profile_app.states.display import display_time
 from profile_app.states.framework import client_state, event
@@ -336,11 +335,6 @@ def _overview(user_id: int) -> tuple:
     return workspaces.list_workspaces(user_id), workspaces.list_members(user_id), invitations
 
 
-def _join_path(token: str) -> str:
-    """Where a visitor comes back to after signing in: the join path, if the token looks like one of ours."""
-    return f"{workspaces.JOIN_PATH}{token}" if re.fullmatch(r"[A-Za-z0-9_-]{1,128}", token) else "/profile"
-
-
 def _whole_number(value) -> int:
     """A row id from an event argument; anything that is not a plain whole number matches no row."""
     return value if type(value) is int and 0 < value < 2**63 else 0
@@ -349,7 +343,8 @@ def _whole_number(value) -> int:
 class JoinState(AuthState):
     """/join/<token>. The token is read from the URL on each event and never kept in a var."""
 
-    join_status: str = "loading"  # loading | ok | unknown | expired | revoked | already_member | full | self_hosted
+    # loading | ok | unknown | expired | revoked | already_member | full | removed | self_hosted
+    join_status: str = "loading"
     join_message: str = ""
     join_workspace_name: str = ""
     join_inviter_name: str = ""
@@ -389,7 +384,7 @@ class JoinState(AuthState):
     def join(self):
         outcome = self._call(workspaces.join_workspace, self._token())
         if outcome.signed_out:
-            return rx.redirect(f"/login?next={_join_path(self._token())}")
+            return login_redirect(self.router.url.path)
         if not outcome.ok:
             self._preview(self._user_id())
             self.join_error = outcome.message
@@ -401,7 +396,7 @@ class JoinState(AuthState):
     def switch_to_workspace(self):
         outcome = self._call(workspaces.switch_workspace, self.join_workspace_id)
         if outcome.signed_out:
-            return rx.redirect(f"/login?next={_join_path(self._token())}")
+            return login_redirect(self.router.url.path)
         if not outcome.ok:
             self.join_error = outcome.message
             return None

@@ -133,9 +133,8 @@ def test_two_raw_events_with_the_same_key_create_one_row(hosted_app):
 
         user_id = accounts.sign_up("Raw Events", email, PASSWORD)
         token = accounts.sign_in(email, PASSWORD)
-    client = RawClient(hosted_app.base_url)
+    client = RawClient(hosted_app.base_url, token)
     try:
-        client.sign_in(token)
         client.handler(CredentialsState, "open_create")
         client.settle()
         for _ in range(2):

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from tests.e2e.conftest import PASSWORD
-from tests.support.raw_socket import RawClient
+from tests.support.raw_socket import NAMESPACE, RawClient  # noqa: F401  (NAMESPACE: used by test_hardening)
 
-# Anyone may try to log in as anyone: the per-account failure throttle is meant to count those attempts.
-PUBLICLY_AFFECTED_COLUMNS = {"failed_logins", "first_failed_login_at", "locked_until"}
+# Anyone may try to log in as anyone from their own address: the throttle's counters are meant to count those
+# attempts, and sessions are the attacker's own (a victim's session is checked by the leak check instead).
+PUBLICLY_AFFECTED_TABLES = {"auth_session", "throttle_failure", "rate_limit_window"}
 # Handlers that act on the caller's own session only, and would end the attacker's run early.
 NOT_ATTACKS = {"log_out"}
 
@@ -80,11 +81,11 @@ def _snapshot(engine, exclude_user_id: int | None, exclude_workspace_ids: set[in
     out = {}
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
-            if table.name == "auth_session":
+            if table.name in PUBLICLY_AFFECTED_TABLES:
                 continue
             rows = []
             for row in conn.execute(sa.select(table)).mappings():
-                row = {k: v for k, v in row.items() if k not in PUBLICLY_AFFECTED_COLUMNS}
+                row = dict(row)
                 if exclude_user_id is not None:
                     if table.name == "user_account" and row["id"] == exclude_user_id:
                         continue
@@ -176,6 +177,7 @@ def seeded(hosted_app):
             max_id = max(
                 conn.execute(sa.text(f"SELECT COALESCE(MAX(id), 0) FROM {t.name}")).scalar()  # noqa: S608
                 for t in SQLModel.metadata.sorted_tables
+                if "id" in t.c
             )
         victim["ids"] = list(range(1, max_id + 2))
     return victim
@@ -185,14 +187,16 @@ def _attack(app, victim, session_token: str | None, attacker_id: int | None, att
     from profile_app.db import get_engine
 
     with app.services():
+        from profile_app.states.base import AuthState
+
         handlers = _handlers()
         assert handlers, "no handlers found: the enumeration is broken"
         engine = get_engine()
         before = _snapshot(engine, attacker_id, attacker_workspaces)
-        client = RawClient(app.base_url)
+        client = RawClient(app.base_url, session_token)
         try:
-            if session_token:
-                client.sign_in(session_token)
+            if session_token:  # the header's facts come back once the session is resolved
+                client.emit(f"{AuthState.get_full_name()}.refresh_account", {})
             calls = []
             for state, name, handler in handlers:
                 params = [p for p in inspect.signature(handler.fn).parameters if p != "self"]

@@ -1,6 +1,6 @@
 """A socket.io client speaking Reflex's event protocol, the way a crafted client would: send any handler any
-arguments, record everything the server sends back. Signing in is one method, so a change of how the server
-learns who is asking touches this file only."""
+arguments, record everything the server sends back. Shared by the handler safety net, the hardening tests and the
+idempotency tests."""
 
 from __future__ import annotations
 
@@ -11,20 +11,25 @@ import uuid
 
 import socketio
 
+from profile_app.config import SESSION_COOKIE_NAME
+
 # Reflex's frontend connects to `<backend>/_event`, which socket.io reads as both the path and the namespace.
 NAMESPACE = "/_event"
-UPDATE_VARS = "reflex___state____state.reflex___state____update_vars_internal_state.update_vars_internal"
 
 
 class RawClient:
-    def __init__(self, base_url: str):
+    """Signed in (with `session_token`) the way a browser is: the HttpOnly session cookie rides on the handshake."""
+
+    def __init__(self, base_url: str, session_token: str | None = None):
         self.token = str(uuid.uuid4())
         self.received: list[str] = []
         self.lock = threading.Lock()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("event", self._record, namespace=NAMESPACE)
+        headers = {"Cookie": f"{SESSION_COOKIE_NAME}={session_token}"} if session_token else {}
         self.sio.connect(
             f"{base_url}?token={self.token}",
+            headers=headers,
             socketio_path="/_event",
             namespaces=[NAMESPACE],
             transports=["websocket"],
@@ -35,18 +40,9 @@ class RawClient:
         with self.lock:
             self.received.append(json.dumps(data, default=str))
 
-    def sign_in(self, session_token: str) -> None:
-        """Act as the owner of this session from now on."""
-        from profile_app.states.base import AuthState
-
-        self.emit(UPDATE_VARS, {"vars": {f"{AuthState.get_full_name()}.session_token": session_token}})
-
-    def emit(self, name: str, payload: dict, path: str = "/profile") -> None:
-        self.sio.emit(
-            "event",
-            {"name": name, "payload": payload, "router_data": {"pathname": path, "asPath": path}},
-            namespace=NAMESPACE,
-        )
+    def emit(self, name: str, payload: dict, router_data: dict | None = None) -> None:
+        router_data = router_data or {"pathname": "/profile", "asPath": "/profile"}
+        self.sio.emit("event", {"name": name, "payload": payload, "router_data": router_data}, namespace=NAMESPACE)
 
     def handler(self, state, name: str, payload: dict | None = None) -> None:
         """Call `state.name(**payload)`, e.g. `handler(CredentialsState, "create", {"form_data": {...}})`."""
