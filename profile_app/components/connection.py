@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from profile_app.components.styles import CONNECTION_BANNER
 from profile_app.states.busy import PENDING_PREFIX
 from profile_app.states.framework import connection_lost, effect
 
@@ -36,23 +37,7 @@ def connection_banner() -> rx.Component:
                 rx.el.span(CONNECTION_LOST),
                 role="alert",
                 id="connection-banner",
-                style={
-                    "position": "fixed",
-                    "top": "0",
-                    "left": "0",
-                    "right": "0",
-                    "z_index": "2000",
-                    "display": "flex",
-                    "gap": "0.5rem",
-                    "align_items": "center",
-                    "justify_content": "center",
-                    "padding": "0.5rem 1rem",
-                    "background": "var(--amber-3, #fff7c2)",
-                    "color": "var(--amber-12, #4f3422)",
-                    "border_bottom": "1px solid var(--amber-7, #e2a336)",
-                    "font_size": "0.9375rem",
-                    "font_weight": "500",
-                },
+                style=CONNECTION_BANNER,
             ),
         ),
     )

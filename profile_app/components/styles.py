@@ -41,6 +41,24 @@ STACK_BELOW = {"narrow": "stack-narrow", "medium": "stack-medium", "wide": "stac
 
 HEADER_HEIGHT = "3.5rem"
 
+CONNECTION_BANNER = {
+    "position": "fixed",
+    "top": "0",
+    "left": "0",
+    "right": "0",
+    "z_index": "2000",
+    "display": "flex",
+    "gap": "0.5rem",
+    "align_items": "center",
+    "justify_content": "center",
+    "padding": "0.5rem 1rem",
+    "background": "var(--amber-3, #fff7c2)",
+    "color": "var(--amber-12, #4f3422)",
+    "border_bottom": "1px solid var(--amber-7, #e2a336)",
+    "font_size": "0.9375rem",
+    "font_weight": "500",
+}
+
 GLOBAL_CSS = """
 :root { --header-height: 3.5rem; --section-nav-height: 0rem; }
 @media (max-width: 63.99em) { :root { --section-nav-height: 3.25rem; } }

@@ -1,5 +1,6 @@
-"""The signed-in user, as the browser may see them. Every section state subclasses AuthState and starts each
-handler that touches private data with `user_id = self._user_id()` (None means: not signed in, do nothing)."""
+"""The signed-in user, as the browser may see them. Every section state subclasses AuthState; a handler that
+touches private data calls its service through `self._call(service, ...)`, which resolves the session on the
+server (nobody signed in: nothing happens) and turns a DomainError into messages fit to show."""
 
 from __future__ import annotations
 
