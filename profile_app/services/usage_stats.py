@@ -57,6 +57,7 @@ class UsageState:
     decided: bool  # any decision recorded (for any version)
     decided_at: datetime | None
     decided_by_name: str  # "" when undecided or the deciding admin's account is gone
+    decided_by_public_id: str  # the same admin's public id (what the ClearML API reports), or ""
     decided_version: str
     app_version: str
     can_change: bool  # the viewer is an admin
@@ -98,6 +99,7 @@ def _state_for(session: Session, row: ServerSettings, viewer: User) -> UsageStat
         decided=row.usage_enabled is not None,
         decided_at=row.usage_decided_at,
         decided_by_name=decided_by.name if decided_by else "",
+        decided_by_public_id=decided_by.public_id if decided_by else "",
         decided_version=row.usage_decided_version,
         app_version=APP_VERSION,
         can_change=viewer.is_admin,
@@ -138,6 +140,13 @@ def set_usage_enabled(user_id: int, enabled: bool) -> UsageState:
         row.usage_decided_version = APP_VERSION
         session.flush()
         return _state_for(session, row, viewer)
+
+
+def installation_id() -> str:
+    """The installation's random UUID (server.info's uid; also in every usage report)."""
+    _ensure_settings_row()
+    with read() as session:
+        return _settings_row(session).server_uuid
 
 
 def admin_prompt_needed(user_id: int) -> bool:

@@ -5,7 +5,6 @@ secret fields are uncontrolled inputs (no value binding), and rows carry only th
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import reflex as rx
@@ -198,8 +197,8 @@ class CloudAccessState(AuthState):
 
     @rx.event(background=True)
     async def test_access(self, row_id: int):
-        """The check talks to the bucket's host (up to a few seconds): run it in a worker thread so the server
-        keeps serving others, and show "Testing…" meanwhile."""
+        """The check talks to the bucket's host (up to a few seconds); it is asynchronous and holds no thread, one
+        at a time per user across tabs and workers. Shows "Testing…" meanwhile."""
         async with self:
             user_id = self._user_id()
             if user_id is None or self.testing_id:
@@ -207,7 +206,7 @@ class CloudAccessState(AuthState):
             self.testing_id = row_id
         failure = ""
         try:
-            await asyncio.to_thread(cloud_access.test_cloud_access, user_id, row_id)
+            await cloud_access.test_cloud_access(user_id, row_id)
         except DomainError as error:
             failure = error.message
         finally:  # an unexpected error must not leave "Testing…" (and the one-test-at-a-time guard) stuck

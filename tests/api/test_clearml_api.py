@@ -263,7 +263,8 @@ def test_get_current_user(client, user_id, creds):
     response = client.post("/api/users.get_current_user", headers=_bearer(_login(client, creds)), json={})
     assert response.status_code == 200
     user = response.json()["data"]["user"]
-    assert user["id"] == str(user_id) and user["email"] == "ann@example.com" and user["name"] == "Ann Smith"
+    assert user["id"] == accounts.get_account(user_id).public_id and len(user["id"]) == 32
+    assert user["email"] == "ann@example.com" and user["name"] == "Ann Smith"
     assert user["company"]["id"] == str(_row(creds.access_key).workspace_id)
 
 
