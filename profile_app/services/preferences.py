@@ -139,9 +139,7 @@ def update_preferences_document(user_id: int, changes: dict) -> PreferencesUpdat
         views = dict(views) if isinstance(views, dict) else {}
         theme = views.pop(THEME_KEY, DEFAULT_THEME)
         if theme not in THEMES:
-            raise PreferencesValueInvalid(
-                f"views.{THEME_KEY} must be one of {', '.join(THEMES)}.", field="preferences"
-            )
+            raise PreferencesValueInvalid(f"views.{THEME_KEY} must be one of {', '.join(THEMES)}.", field="preferences")
         disable_hidpi = views.pop(DISABLE_HIDPI_KEY, False)
         if not isinstance(disable_hidpi, bool):
             raise PreferencesValueInvalid(f"views.{DISABLE_HIDPI_KEY} must be true or false.", field="preferences")
