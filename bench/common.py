@@ -144,18 +144,17 @@ class ReflexClient:
         await self.updates.put(data)
 
     async def connect(self) -> None:
+        from profile_app.config import SESSION_COOKIE_NAME
         from profile_app.states.base import AuthState
 
+        # Signed in as a browser is: the HttpOnly session cookie rides on the websocket handshake.
         await self.sio.connect(
             f"{self.base_url}?token={self.client_token}",
+            headers={"Cookie": f"{SESSION_COOKIE_NAME}={self.session_token}"},
             socketio_path="/_event",
             namespaces=[NAMESPACE],
             transports=["websocket"],
             wait_timeout=30,
-        )
-        await self.emit(
-            "reflex___state____state.reflex___state____update_vars_internal_state.update_vars_internal",
-            {"vars": {f"{AuthState.get_full_name()}.session_token": self.session_token}},
         )
         await self.call(f"{AuthState.get_full_name()}.open_profile", {}, until="user_name")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 import secrets
@@ -14,6 +15,9 @@ PREFIX = "PROFILE_"
 HOSTED = "hosted"
 SELF_HOSTED = "self-hosted"
 APP_VERSION = "0.1.0"
+# The browser's only credential: HttpOnly, set and cleared by the HTTP routes in api/session.py. Everything past
+# the ASGI guard sees its sha256, never the token.
+SESSION_COOKIE_NAME = "profile_session"
 
 
 class ConfigurationError(RuntimeError):
@@ -70,6 +74,8 @@ class Settings:
     usage_report_url: str
     usage_report_period_hours: float
     sql_statement_log: str
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    sign_in_rate_per_minute: int
 
     @property
     def hosted(self) -> bool:
@@ -83,6 +89,47 @@ class Settings:
     @property
     def database_backend(self) -> str:
         return self.database_url.split(":", 1)[0].split("+", 1)[0]
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.web_url.startswith("https://")
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        return web_origins(self.web_url)
+
+
+def web_origins(web_url: str) -> tuple[str, ...]:
+    """The browser origins the app is served from: the web URL's origin, and for a localhost URL its loopback
+    spellings too (people open http://127.0.0.1:3000 as often as http://localhost:3000)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(web_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if parts.hostname != "localhost":
+        return (origin,)
+    port = f":{parts.port}" if parts.port else ""
+    return (origin, f"{parts.scheme}://127.0.0.1{port}", f"{parts.scheme}://[::1]{port}")
+
+
+def public_urls() -> tuple[str, str]:
+    """(web URL, backend URL) from the environment alone, for rxconfig.py, which must not need the app's keys."""
+    port = _env("PORT", "3000")
+    web_url = _env("WEB_URL", f"http://localhost:{port}").rstrip("/")
+    backend_url = _env("BACKEND_URL", f"http://localhost:{port}").rstrip("/")
+    return web_url, backend_url
+
+
+def _parse_trusted_proxies(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"{PREFIX}TRUSTED_PROXIES takes IP addresses and CIDR ranges, got {item!r}"
+            ) from exc
+    return tuple(networks)
 
 
 def _parse_encryption_keys(raw: str) -> tuple[dict[str, bytes], str]:
@@ -116,7 +163,7 @@ def _embedded_secrets(data_dir: Path) -> dict[str, str]:
     path = data_dir / "secrets.json"
     if path.exists():
         return json.loads(path.read_text())
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     values = {"secret_key": secrets.token_urlsafe(48), "encryption_keys": new_encryption_key_entry()}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -145,9 +192,7 @@ def load_settings() -> Settings:
     if len(secret_key) < 32:
         raise ConfigurationError(f"{PREFIX}SECRET_KEY must be at least 32 characters")
     keys, current = _parse_encryption_keys(encryption_raw)
-    port = _env("PORT", "3000")
-    web_url = _env("WEB_URL", f"http://localhost:{port}").rstrip("/")
-    backend_url = _env("BACKEND_URL", f"http://localhost:{port}").rstrip("/")
+    web_url, backend_url = public_urls()
     api_url = _env("API_URL", f"{backend_url}/api").rstrip("/")
     files_url = _env("FILES_URL", "http://localhost:8081").rstrip("/")
     if len({web_url, api_url, files_url}) != 3:
@@ -187,6 +232,8 @@ def load_settings() -> Settings:
         usage_report_url=_env("USAGE_REPORT_URL", ""),
         usage_report_period_hours=period,
         sql_statement_log=_env("SQL_STATEMENT_LOG", ""),
+        trusted_proxies=_parse_trusted_proxies(_env("TRUSTED_PROXIES", "")),
+        sign_in_rate_per_minute=_env_int("SIGN_IN_RATE_PER_MINUTE", 20, minimum=1),
     )
 
 

@@ -3,6 +3,8 @@ rolled back whole."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -48,11 +50,38 @@ def _install_statement_log(engine: Engine, path: str) -> None:
             handle.write(" ".join(statement.split()[:6]) + "\n")
 
 
+def _sqlite_path(url: str) -> Path | None:
+    path = url.split("///", 1)[-1] if url.startswith("sqlite") else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
+def _create_private_sqlite_file(path: Path) -> None:
+    """The database file is made 0600 (in a 0700 directory) before SQLite opens it: SQLite gives its -wal and
+    -shm files the database file's mode, so all three stay readable by the owner only."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+def restrict_file_permissions() -> None:
+    """At start: an existing embedded database (and its WAL), made by an older version with the default mode,
+    becomes owner-only too."""
+    path = _sqlite_path(get_settings().database_url)
+    if path is None or not path.exists():
+        return
+    with contextlib.suppress(OSError):
+        path.parent.chmod(0o700)
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            if candidate.exists():
+                candidate.chmod(0o600)
+
+
 def create_engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if (path := _sqlite_path(url)) is not None:
+            _create_private_sqlite_file(path)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _install_sqlite_pragmas(engine)
     else:

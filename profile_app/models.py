@@ -68,9 +68,6 @@ class User(SQLModel, table=True):
     # No foreign key (it would make user and workspace refer to each other); services only ever set it to a
     # workspace the user is a member of, and fall back to the personal one when it no longer is.
     active_workspace_id: int | None = None
-    failed_logins: int = 0
-    first_failed_login_at: datetime | None = _time(nullable=True, default=None)
-    locked_until: datetime | None = _time(nullable=True, default=None)
 
 
 class AuthSession(SQLModel, table=True):
@@ -82,6 +79,48 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = _time(default_factory=utcnow)
     expires_at: datetime = _time()
     last_seen_at: datetime = _time(default_factory=utcnow)
+    user_agent: str = Field(default="", max_length=512)
+    ip_address: str = Field(default="", max_length=64)
+
+
+class SignInGrant(SQLModel, table=True):
+    """A password check that succeeded, waiting for the browser to exchange it for an HttpOnly session cookie over
+    HTTP (the socket cannot set one). Single use, valid for a minute; only its sha256 is stored."""
+
+    __tablename__ = "sign_in_grant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user_account.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    next_path: str = Field(default="/profile", max_length=2048)
+    created_at: datetime = _time(default_factory=utcnow)
+    expires_at: datetime = _time()
+
+
+class ThrottleFailure(SQLModel, table=True):
+    """Failed attempts at a secret (a password, a code) for one subject from one client address. Counting per
+    address means a stranger guessing from elsewhere cannot lock the owner out; the subject may be an email that
+    has no account, so known and unknown emails behave alike."""
+
+    __tablename__ = "throttle_failure"
+    __table_args__ = (sa.UniqueConstraint("subject", "address", name="uq_throttle_failure_subject_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=300)
+    address: str = Field(max_length=64)
+    failures: int = 0
+    window_started_at: datetime = _time(default_factory=utcnow)
+    locked_until: datetime | None = _time(nullable=True, default=None)
+
+
+class RateLimitWindow(SQLModel, table=True):
+    """A fixed-window hit counter per key (e.g. sign-in attempts per client address per minute)."""
+
+    __tablename__ = "rate_limit_window"
+
+    key: str = Field(primary_key=True, max_length=200)
+    window_started_at: datetime = _time(default_factory=utcnow)
+    hits: int = 0
 
 
 class Workspace(SQLModel, table=True):
@@ -101,6 +140,19 @@ class Membership(SQLModel, table=True):
     user_id: int = _fk("user_account.id")
     role: str = Field(default="member", max_length=10)  # owner | member
     joined_at: datetime = _time(default_factory=utcnow)
+
+
+class WorkspaceRemoval(SQLModel, table=True):
+    """When an owner last removed a user from a workspace: invitation links made before that moment no longer let
+    them back in (the owner can invite them again with a new link)."""
+
+    __tablename__ = "workspace_removal"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "user_id", name="uq_workspace_removal_workspace_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = _fk("workspace.id")
+    user_id: int = _fk("user_account.id")
+    removed_at: datetime = _time(default_factory=utcnow)
 
 
 class Invitation(SQLModel, table=True):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import reflex as rx
 
 from profile_app.api import create_api
+from profile_app.asgi_guard import security_guard
 from profile_app.config import get_settings
 from profile_app.pages.join import join_page
 from profile_app.pages.login import login_page, signup_page
@@ -12,16 +16,23 @@ from profile_app.pages.profile import profile_page
 from profile_app.services.usage_stats import run_reporter
 from profile_app.states.auth_forms import LoginState, SignupState
 from profile_app.states.base import AuthState
+from profile_app.states.event_guard import MarkerGuard, frontend_exception_logger
 from profile_app.states.workspaces import JoinState
 
 
 def prepare_database() -> None:
     """The embedded default migrates its SQLite file to head before serving; production runs
     `python -m profile_app.manage migrate` once, before it starts its workers."""
-    from profile_app.db import transaction
+    from profile_app.db import restrict_file_permissions, transaction
     from profile_app.migrations import upgrade_to_head
     from profile_app.services.accounts import ensure_server_settings
 
+    # Whatever the backend writes from now on (Reflex's state files, new database files) is owner-only.
+    os.umask(0o077)
+    restrict_file_permissions()
+    states_dir = Path(os.environ.get("REFLEX_STATES_WORKDIR", ".states"))
+    if states_dir.is_dir():
+        states_dir.chmod(0o700)
     if get_settings().embedded:
         upgrade_to_head()
     with transaction() as session:
@@ -32,7 +43,12 @@ def index() -> rx.Component:
     return rx.center(rx.spinner(), height="50vh")
 
 
-app = rx.App(api_transformer=create_api())
+app = rx.App(
+    # The API's routes beside Reflex's, then the guard around everything (cookie digest, headers, origins).
+    api_transformer=[create_api(), security_guard],
+    frontend_exception_handler=frontend_exception_logger,
+)
+app.add_middleware(MarkerGuard())
 app.register_lifespan_task(prepare_database)
 app.register_lifespan_task(run_reporter)  # anonymous usage reports: self-hosted, when enabled and a URL is set
 app.add_page(index, route="/", title="Profile", on_load=rx.redirect("/profile"))

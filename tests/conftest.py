@@ -37,6 +37,8 @@ def _test_env(data_dir: Path) -> dict[str, str]:
         "PROFILE_WEB_URL": "http://localhost:3000",
         "PROFILE_API_URL": "http://localhost:8000/api",
         "PROFILE_FILES_URL": "http://localhost:8081",
+        # Tests sign in and up far faster than people; the limit itself is tested with a small value.
+        "PROFILE_SIGN_IN_RATE_PER_MINUTE": "100000",
     }
 
 

@@ -1,7 +1,7 @@
 """ClearML API fidelity (user created_in_version, preferences document) and per-user outbound claims
 
 Revision ID: b7e2c4d6f8a1
-Revises: a1c0b2d3e4f5
+Revises: b2d4e6f8a0c1
 Create Date: 2026-11-28 19:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlmodel  # noqa: F401
 from alembic import op
 
 revision: str = "b7e2c4d6f8a1"
-down_revision: Union[str, Sequence[str], None] = "a1c0b2d3e4f5"
+down_revision: Union[str, Sequence[str], None] = "b2d4e6f8a0c1"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -10,7 +10,7 @@ from profile_app.api.registry import API_PREFIX
 
 
 def create_api() -> FastAPI:
-    from profile_app.api import auth, health, login, registry, server, storage, users  # noqa: F401 (registers)
+    from profile_app.api import auth, health, login, registry, server, session, storage, users  # noqa: F401
 
     api = FastAPI(
         title="Profile API",
@@ -19,6 +19,7 @@ def create_api() -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
+    api.include_router(session.router, prefix=API_PREFIX)  # the session cookie's own routes
     api.include_router(health.router, prefix=API_PREFIX)
     # Other routers go above this line: the ClearML endpoints end with catch-alls for everything under the prefix.
     registry.mount(api)

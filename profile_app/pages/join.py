@@ -79,6 +79,7 @@ def join_page() -> rx.Component:
                     ),
                 ),
             ),
+            ("removed", _join_problem("Invitation no longer valid for you")),
             ("self_hosted", _join_problem("Invitations do not apply here")),
             rx.center(rx.spinner(size="3"), aria_label="Loading"),
         ),

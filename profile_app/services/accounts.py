@@ -1,4 +1,5 @@
-"""Accounts and sign-in sessions: sign-up, sign-in with per-account throttling, sign-out, session lookup."""
+"""Accounts and sign-in sessions: sign-up, password checks (throttled per email and client address), sessions
+opened over HTTP from a single-use grant, sign-out, session lookup by the token's digest."""
 
 from __future__ import annotations
 
@@ -11,22 +12,22 @@ from sqlmodel import Session, select
 
 from profile_app.config import get_settings
 from profile_app.db import read, transaction
-from profile_app.models import AuthSession, Membership, ServerSettings, User, Workspace, utcnow
-from profile_app.services import security
+from profile_app.models import AuthSession, Membership, ServerSettings, SignInGrant, User, Workspace, utcnow
+from profile_app.services import security, throttle
 from profile_app.services.errors import (
-    AccountLocked,
     InvalidLogin,
     NotSignedIn,
     SignupClosed,
     ValidationFailed,
 )
+from profile_app.services.text import clean_text
 
 NAME_MIN, NAME_MAX = 2, 100
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 EMAIL_MAX = 254
 SELF_HOSTED_WORKSPACE_NAME = "Default workspace"
 # Refresh last_seen_at at most this often, so reading a session is not a write on every event.
-SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 
 
@@ -63,7 +64,7 @@ def normalise_email(email: str) -> str:
 
 
 def validate_email(email: str) -> str:
-    email = normalise_email(email)
+    email = normalise_email(clean_text(email, field="email", label="Email", max_length=EMAIL_MAX))
     if not email:
         raise ValidationFailed("Enter your email address.", field="email")
     if len(email) > EMAIL_MAX or not _EMAIL_RE.match(email):
@@ -72,12 +73,7 @@ def validate_email(email: str) -> str:
 
 
 def validate_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if len(name) < NAME_MIN:
-        raise ValidationFailed(f"Name must be at least {NAME_MIN} characters.", field="name")
-    if len(name) > NAME_MAX:
-        raise ValidationFailed(f"Name must be at most {NAME_MAX} characters.", field="name")
-    return name
+    return clean_text(name, field="name", label="Name", min_length=NAME_MIN, max_length=NAME_MAX)
 
 
 def validate_password(password: str) -> str:
@@ -115,11 +111,12 @@ def _lock_server_settings(session: Session) -> ServerSettings:
     return session.exec(select(ServerSettings).where(ServerSettings.id == 1).with_for_update()).one()
 
 
-def sign_up(name: str, email: str, password: str) -> int:
+def sign_up(name: str, email: str, password: str, *, address: str = "") -> int:
     """Create the account and its workspace membership; returns the new user's id."""
     settings = get_settings()
     if not settings.signup_open:
         raise SignupClosed()
+    _rate_limit("sign-up", address)
     name = validate_name(name)
     email = validate_email(email)
     password = validate_password(password)
@@ -162,87 +159,129 @@ def sign_up(name: str, email: str, password: str) -> int:
         return user.id
 
 
-def _minutes(delta: timedelta) -> int:
-    return max(1, int((delta.total_seconds() + 59) // 60))
+SIGN_IN_GRANT_LIFETIME = timedelta(minutes=1)
+USER_AGENT_MAX, IP_ADDRESS_MAX, NEXT_PATH_MAX = 512, 64, 2048
 
 
-def _refuse_if_locked(user: User, now: datetime) -> None:
-    if user.locked_until and user.locked_until > now:
-        raise AccountLocked(
-            "Too many failed sign-in attempts. Sign-in for this account is locked for "
-            f"{_minutes(user.locked_until - now)} more minute(s).",
-            field="password",
-        )
+def _rate_limit(action: str, address: str) -> None:
+    throttle.take(f"{action}:{address or 'unknown'}", get_settings().sign_in_rate_per_minute)
 
 
-def sign_in(email: str, password: str) -> str:
-    """Check the password and open a new session; returns the session token (shown to nobody but the browser)."""
-    settings = get_settings()
-    email = normalise_email(email)
+def authenticate(email: str, password: str, *, address: str = "") -> int:
+    """The id of the account whose password this is, or InvalidLogin / AccountLocked / TooManyRequests.
+
+    Known and unknown emails behave the same in every state: both cost one argon2 verification, both count
+    failures (per email and client address) and both lock after the same number, with the same messages."""
+    _rate_limit("sign-in", address)
+    email = normalise_email(email if isinstance(email, str) else "")
+    subject = f"password:{email}"
+    throttle.guard(subject, address)
     with read() as session:
         user = session.exec(select(User).where(User.email == email)).first()
-    now = utcnow()
-    if user is not None:
-        _refuse_if_locked(user, now)
-    ok = security.verify_password(user.password_hash if user else None, password or "")
+    password = password if isinstance(password, str) else ""
+    if not security.verify_password(user.password_hash if user else None, password):
+        throttle.record_failure(subject, address)
+        raise InvalidLogin()
+    # Checked again: guesses sent in parallel all passed the first check before any of their failures counted,
+    # and a right guess among them must not get in once the burst has locked the pair.
+    throttle.guard(subject, address)
+    throttle.clear_failures(subject, address)
+    if security.needs_rehash(user.password_hash):
+        rehash = security.hash_password(password)
+        with transaction() as session:
+            session.exec(sa.update(User).where(User.id == user.id).values(password_hash=rehash))
+    return user.id
+
+
+def confirm_password(user_id: int, password: str, *, address: str = "") -> None:
+    """Re-check the signed-in user's own password (before a sensitive change), throttled like sign-in."""
+    with read() as session:
+        user = session.get(User, user_id)
     if user is None:
-        raise InvalidLogin()
-    if not ok:
-        _record_failure(user.id)
-        raise InvalidLogin()
+        raise NotSignedIn()
+    subject = f"password:{user.email}"
+    throttle.guard(subject, address)
+    if not security.verify_password(user.password_hash, password if isinstance(password, str) else ""):
+        throttle.record_failure(subject, address)
+        raise InvalidLogin("The password is incorrect.", field="password")
+    throttle.clear_failures(subject, address)
+
+
+def open_session(user_id: int, *, user_agent: str = "", ip_address: str = "") -> str:
+    """A new session for the user; returns its token, which only the browser's HttpOnly cookie will hold."""
     token = security.new_token()
-    rehash = security.hash_password(password) if security.needs_rehash(user.password_hash) else None
+    now = utcnow()
     with transaction() as session:
-        # Re-checked under the row lock: guesses sent in parallel all passed the check above before any of their
-        # failures was counted, and a right guess among them must not get in once the burst has locked the account.
-        row = session.exec(select(User).where(User.id == user.id).with_for_update()).one()
-        _refuse_if_locked(row, utcnow())
-        row.failed_logins = 0
-        row.first_failed_login_at = None
-        row.locked_until = None
-        if rehash:
-            row.password_hash = rehash
         session.add(
             AuthSession(
-                user_id=user.id,
+                user_id=user_id,
                 token_hash=security.token_digest(token),
-                expires_at=now + timedelta(hours=settings.session_lifetime_hours),
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + timedelta(hours=get_settings().session_lifetime_hours),
+                user_agent=(user_agent or "")[:USER_AGENT_MAX],
+                ip_address=(ip_address or "")[:IP_ADDRESS_MAX],
             )
         )
     return token
 
 
-def _record_failure(user_id: int) -> None:
-    settings = get_settings()
-    window = timedelta(minutes=settings.login_lock_minutes)
+def sign_in(email: str, password: str, *, address: str = "", user_agent: str = "") -> str:
+    """Password check and a new session in one call (the HTTP door and the tests use it); returns the token."""
+    user_id = authenticate(email, password, address=address)
+    return open_session(user_id, user_agent=user_agent, ip_address=address)
+
+
+def issue_sign_in_grant(user_id: int, next_path: str) -> str:
+    """After a successful check on the socket: a single-use, one-minute grant the browser exchanges over HTTP
+    for its session cookie (`redeem_sign_in_grant`). `next_path` must already be a safe same-site path."""
+    grant = security.new_token()
     now = utcnow()
     with transaction() as session:
-        # Lock the row: on PostgreSQL, parallel failures that each read and write back the counter overwrite one
-        # another, and an attacker guessing in parallel would never reach the lock-out.
-        user = session.exec(select(User).where(User.id == user_id).with_for_update()).one()
-        if user.first_failed_login_at is None or now - user.first_failed_login_at > window:
-            user.failed_logins = 1
-            user.first_failed_login_at = now
-        else:
-            user.failed_logins += 1
-        if user.failed_logins >= settings.login_max_failures:
-            user.locked_until = now + window
-            user.failed_logins = 0
-            user.first_failed_login_at = None
+        session.add(
+            SignInGrant(
+                user_id=user_id,
+                token_hash=security.token_digest(grant),
+                next_path=next_path[:NEXT_PATH_MAX],
+                created_at=now,
+                expires_at=now + SIGN_IN_GRANT_LIFETIME,
+            )
+        )
+    return grant
+
+
+def redeem_sign_in_grant(grant: str, *, user_agent: str = "", ip_address: str = "") -> tuple[str, str]:
+    """Consume a grant (deleted whether or not it is still valid) and open the session: (token, next path)."""
+    if not isinstance(grant, str) or not grant or len(grant) > 128:
+        raise NotSignedIn()
+    digest = security.token_digest(grant)
+    with transaction() as session:
+        row = session.exec(select(SignInGrant).where(SignInGrant.token_hash == digest).with_for_update()).first()
+        if row is None:
+            raise NotSignedIn()
+        session.delete(row)
+        valid = row.expires_at > utcnow()
+    if not valid:
+        raise NotSignedIn()
+    return open_session(row.user_id, user_agent=user_agent, ip_address=ip_address), row.next_path
+
+
+def end_session(digest: str) -> None:
+    """Sign out the session with this token digest (the cookie value the app sees is always the digest)."""
+    if not digest:
+        return
+    with transaction() as session:
+        session.exec(sa.delete(AuthSession).where(AuthSession.token_hash == digest))
 
 
 def sign_out(token: str) -> None:
-    if not token:
-        return
-    with transaction() as session:
-        session.exec(sa.delete(AuthSession).where(AuthSession.token_hash == security.token_digest(token)))
+    end_session(security.token_digest(token) if token else "")
 
 
-def resolve_session(token: str) -> int | None:
-    """The user id behind a session token, or None if it is unknown or expired."""
-    if not token:
+def resolve_session_digest(digest: str) -> int | None:
+    """The user id behind a session token's digest, or None if it is unknown or expired."""
+    if not digest or len(digest) != 64:
         return None
-    digest = security.token_digest(token)
     now = utcnow()
     with read() as session:
         row = session.exec(select(AuthSession).where(AuthSession.token_hash == digest)).first()
@@ -255,6 +294,10 @@ def resolve_session(token: str) -> int | None:
         with transaction() as session:
             session.exec(sa.update(AuthSession).where(AuthSession.id == row.id).values(last_seen_at=now))
     return row.user_id
+
+
+def resolve_session(token: str) -> int | None:
+    return resolve_session_digest(security.token_digest(token)) if token else None
 
 
 def require_user(token: str) -> int:
@@ -288,6 +331,8 @@ def get_account(user_id: int) -> Account:
 
 
 def purge_expired_sessions(now: datetime | None = None) -> int:
+    now = now or utcnow()
     with transaction() as session:
-        result = session.exec(sa.delete(AuthSession).where(AuthSession.expires_at <= (now or utcnow())))
-        return result.rowcount or 0
+        sessions = session.exec(sa.delete(AuthSession).where(AuthSession.expires_at <= now)).rowcount or 0
+        grants = session.exec(sa.delete(SignInGrant).where(SignInGrant.expires_at <= now)).rowcount or 0
+        return sessions + grants

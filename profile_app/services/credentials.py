@@ -29,6 +29,7 @@ from profile_app.db import read, transaction
 from profile_app.models import ApiCredential, Membership, User, Workspace, utcnow
 from profile_app.services import security
 from profile_app.services.errors import DomainError, LimitReached, NotFound, NotSignedIn, ValidationFailed
+from profile_app.services.text import clean_text
 
 ACCESS_KEY_ALPHABET = string.ascii_uppercase + string.digits
 ACCESS_KEY_LENGTH = 24
@@ -186,10 +187,7 @@ def expiry_choices() -> tuple[int | None, ...]:
 
 
 def validate_label(label: str | None) -> str:
-    label = " ".join((label or "").split())
-    if len(label) > LABEL_MAX:
-        raise ValidationFailed(f"Label must be at most {LABEL_MAX} characters.", field="label")
-    return label
+    return clean_text(label, field="label", label="Label", max_length=LABEL_MAX)
 
 
 def _validate_expiry(expiry_days: int | None) -> int | None:

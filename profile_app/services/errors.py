@@ -34,12 +34,19 @@ class NotFound(DomainError):
 class InvalidLogin(DomainError):
     GENERIC = "Email or password is incorrect."
 
-    def __init__(self, message: str = GENERIC):
-        super().__init__(message)
+    def __init__(self, message: str = GENERIC, field: str = ""):
+        super().__init__(message, field=field)
 
 
 class AccountLocked(DomainError):
     """Too many failed sign-ins; the message says for how long."""
+
+
+class TooManyRequests(DomainError):
+    """One client address sent more attempts than the per-minute limit allows."""
+
+    def __init__(self, message: str = "Too many attempts from your network. Wait a minute and try again."):
+        super().__init__(message)
 
 
 class SignupClosed(DomainError):

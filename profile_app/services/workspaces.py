@@ -16,15 +16,15 @@ from sqlmodel import Session, select
 
 from profile_app.config import get_settings
 from profile_app.db import read, transaction
-from profile_app.models import ApiCredential, Invitation, Membership, User, Workspace, utcnow
+from profile_app.models import ApiCredential, Invitation, Membership, User, Workspace, WorkspaceRemoval, utcnow
 from profile_app.services import security
 from profile_app.services.errors import (
     DomainError,
     LimitReached,
     NotFound,
     PermissionDenied,
-    ValidationFailed,
 )
+from profile_app.services.text import clean_text
 
 OWNER = "owner"
 MEMBER = "member"
@@ -55,6 +55,13 @@ class InvitationExpired(DomainError):
 class InvitationRevoked(DomainError):
     def __init__(self):
         super().__init__("This invitation link has been revoked. Ask for a new one.")
+
+
+class InvitationPredatesRemoval(DomainError):
+    def __init__(self):
+        super().__init__(
+            "You were removed from this workspace after this link was made. Ask its owner for a new invitation."
+        )
 
 
 class AlreadyMember(DomainError):
@@ -137,7 +144,7 @@ class InvitationLink:
 
 @dataclass(frozen=True)
 class InvitationPreview:
-    """What /join/<token> shows. state: ok | unknown | expired | revoked | already_member | full."""
+    """What /join/<token> shows. state: ok | unknown | expired | revoked | removed | already_member | full."""
 
     state: str
     message: str
@@ -225,12 +232,9 @@ def _drop_membership(session: Session, user: User, workspace_id: int) -> None:
 
 
 def validate_workspace_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if len(name) < WORKSPACE_NAME_MIN:
-        raise ValidationFailed(f"Workspace name must be at least {WORKSPACE_NAME_MIN} characters.", field="name")
-    if len(name) > WORKSPACE_NAME_MAX:
-        raise ValidationFailed(f"Workspace name must be at most {WORKSPACE_NAME_MAX} characters.", field="name")
-    return name
+    return clean_text(
+        name, field="name", label="Workspace name", min_length=WORKSPACE_NAME_MIN, max_length=WORKSPACE_NAME_MAX
+    )
 
 
 def _full_message(max_members: int) -> str:
@@ -334,6 +338,40 @@ def remove_member(user_id: int, member_user_id: int, workspace_id: int | None = 
         if _membership(session, workspace_id, member_user_id) is None:
             raise NotFound("That person is not a member of this workspace.")
         _drop_membership(session, _user(session, member_user_id), workspace_id)
+        now = utcnow()
+        # Links they made here stop working, and no link made before now lets them back in: only a new
+        # invitation from someone still in the workspace does.
+        session.exec(
+            sa.update(Invitation)
+            .where(
+                Invitation.workspace_id == workspace_id,
+                Invitation.created_by == member_user_id,
+                Invitation.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        removal = session.exec(
+            select(WorkspaceRemoval).where(
+                WorkspaceRemoval.workspace_id == workspace_id, WorkspaceRemoval.user_id == member_user_id
+            )
+        ).first()
+        if removal is None:
+            session.add(WorkspaceRemoval(workspace_id=workspace_id, user_id=member_user_id, removed_at=now))
+        else:
+            removal.removed_at = now
+            session.add(removal)
+
+
+def _removed_after(session: Session, invitation: Invitation, user_id: int | None) -> bool:
+    """Was this user removed from the invitation's workspace after the link was made?"""
+    if user_id is None:
+        return False
+    removed_at = session.exec(
+        select(WorkspaceRemoval.removed_at).where(
+            WorkspaceRemoval.workspace_id == invitation.workspace_id, WorkspaceRemoval.user_id == user_id
+        )
+    ).first()
+    return removed_at is not None and invitation.created_at <= removed_at
 
 
 def leave_workspace(user_id: int, workspace_id: int | None = None) -> str:
@@ -454,6 +492,7 @@ def preview_invitation(token: str, user_id: int | None = None) -> InvitationPrev
         inviter = session.get(User, invitation.created_by) if invitation.created_by else None
         count = _member_count(session, workspace.id)
         is_member = user_id is not None and _membership(session, workspace.id, user_id) is not None
+        removed = _removed_after(session, invitation, user_id)
     details = dict(
         workspace_id=workspace.id,
         workspace_name=workspace.name,
@@ -465,6 +504,8 @@ def preview_invitation(token: str, user_id: int | None = None) -> InvitationPrev
         return InvitationPreview(state="revoked", message=InvitationRevoked().message, **details)
     if invitation.expires_at <= now:
         return InvitationPreview(state="expired", message=InvitationExpired().message, **details)
+    if removed:
+        return InvitationPreview(state="removed", message=InvitationPredatesRemoval().message, **details)
     if is_member:
         return InvitationPreview(state="already_member", message=AlreadyMember().message, **details)
     if count >= workspace.max_members:
@@ -493,6 +534,8 @@ def join_workspace(user_id: int, token: str) -> int:
         if invitation.expires_at <= utcnow():
             raise InvitationExpired()
         workspace = _lock_workspace(session, invitation.workspace_id)
+        if _removed_after(session, invitation, user_id):
+            raise InvitationPredatesRemoval()
         if _membership(session, workspace.id, user_id) is not None:
             raise AlreadyMember()
         if _member_count(session, workspace.id) >= workspace.max_members:

@@ -1,4 +1,5 @@
-"""Log-in and sign-up forms. The password lives only in the submitted form data, never in a state var."""
+"""Log-in and sign-up forms. The password lives only in the submitted form data, never in a state var; the
+session itself is opened over HTTP (see api/session.py), so the browser's cookie can be HttpOnly."""
 
 from __future__ import annotations
 
@@ -7,25 +8,15 @@ import reflex as rx
 from profile_app.config import get_settings
 from profile_app.services import accounts
 from profile_app.services.errors import DomainError
-from profile_app.states.base import AuthState
-
-DEFAULT_NEXT = "/profile"
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: `/profile`, `/join/...`; never `//evil.example` or a full URL. Browsers drop tabs and
-    newlines from URLs, so `/<tab>/evil.example` would become `//evil.example`: no whitespace or control
-    characters either."""
-    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return DEFAULT_NEXT
-    if any(char.isspace() or not char.isprintable() for char in target):
-        return DEFAULT_NEXT
-    return target
+from profile_app.services.navigation import safe_next
+from profile_app.states.base import AuthState, off_the_event_loop, start_session
 
 
 class LoginState(AuthState):
     login_error: str = ""
-    login_busy: bool = False
+
+    def _next(self) -> str:
+        return safe_next(self.router.url.query_parameters.get("next"))
 
     @rx.event
     def open_login(self):
@@ -33,20 +24,24 @@ class LoginState(AuthState):
         self.login_error = ""
         self.hosted = get_settings().hosted
         if self._user_id() is not None:
-            return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
+            return rx.redirect(self._next())
         return None
 
     @rx.event
-    def log_in(self, form_data: dict):
+    async def log_in(self, form_data: dict):
         self.login_error = ""
         try:
-            token = accounts.sign_in(str(form_data.get("email", "")), str(form_data.get("password", "")))
+            user_id = await off_the_event_loop(
+                accounts.authenticate,
+                form_data.get("email", ""),
+                form_data.get("password", ""),
+                address=self._client_address(),
+            )
         except DomainError as error:
             self.login_error = error.message
             return None
-        accounts.sign_out(self.session_token)  # a previous session in this browser ends here
-        self.session_token = token
-        return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
+        accounts.end_session(self._session_digest())  # a previous session in this browser ends here
+        return start_session(accounts.issue_sign_in_grant(user_id, self._next()))
 
 
 class SignupState(AuthState):
@@ -70,16 +65,21 @@ class SignupState(AuthState):
         return None
 
     @rx.event
-    def sign_up(self, form_data: dict):
+    async def sign_up(self, form_data: dict):
         self._clear_errors()
-        email = str(form_data.get("email", ""))
-        password = str(form_data.get("password", ""))
         try:
-            accounts.sign_up(str(form_data.get("name", "")), email, password)
-            token = accounts.sign_in(email, password)
+            user_id = await off_the_event_loop(
+                accounts.sign_up,
+                form_data.get("name", ""),
+                form_data.get("email", ""),
+                form_data.get("password", ""),
+                address=self._client_address(),
+            )
         except DomainError as error:
             target = {"name": "name_error", "email": "email_error", "password": "password_error"}
             setattr(self, target.get(error.field, "signup_error"), error.message)
             return None
-        self.session_token = token
-        return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
+        accounts.end_session(self._session_digest())
+        return start_session(
+            accounts.issue_sign_in_grant(user_id, safe_next(self.router.url.query_parameters.get("next")))
+        )

@@ -3,15 +3,22 @@ handler that touches private data with `user_id = self._user_id()` (None means: 
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
 import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
 
 import reflex as rx
 
-from profile_app.config import get_settings
+from profile_app.config import SESSION_COOKIE_NAME, get_settings
 from profile_app.services import accounts
+from profile_app.services.client_address import client_address
 from profile_app.services.errors import DomainError
+from profile_app.services.navigation import DEFAULT_NEXT, safe_next
 
-SESSION_COOKIE = "profile_session"
 log = logging.getLogger(__name__)
 
 # Section states of the Profile page register here (with @profile_section); `AuthState.open_profile` loads them
@@ -25,22 +32,53 @@ def profile_section(state_cls):
     return state_cls
 
 
-def _session_cookie() -> rx.Cookie:
-    """The only credential the browser holds (the server keeps just its sha256): same-site strict, Secure when
-    the app is served over https, and no longer-lived than the server-side session."""
-    settings = get_settings()
-    return rx.Cookie(
-        "",
-        name=SESSION_COOKIE,
-        same_site="strict",
-        secure=settings.web_url.startswith("https://"),
-        max_age=settings.session_lifetime_hours * 3600,
+# Password hashing (argon2, deliberately slow) runs here, off the event loop, two at a time per worker: a burst of
+# sign-ins queues instead of stalling every other user's events.
+_PASSWORD_WORK = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-work")
+
+
+async def off_the_event_loop(function, *args, **kwargs):
+    """Run a service call that hashes or verifies a password in the bounded password-work pool."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _PASSWORD_WORK, functools.partial(function, *args, **kwargs)
     )
 
 
-class AuthState(rx.State):
-    session_token: str = _session_cookie()
+def login_redirect(path: str | None):
+    """Back to /login, returning to `path` afterwards when it is a safe same-site path (encoded, so nothing the
+    browser sent can reach the redirect unescaped)."""
+    return rx.redirect("/login?" + urlencode({"next": safe_next(path)}, safe="/"))
 
+
+# The page-side half of api/session.py: exchange a sign-in grant for the HttpOnly cookie, then load the next page
+# in full, so the new socket connects with the cookie. The grant is URL-safe base64 (checked below) and the backend
+# URL comes from the operator's configuration; nothing the user typed is in the script.
+_START_SESSION_JS = """
+fetch(%(url)s, {method: "POST", credentials: "include", headers: {"Content-Type": "application/json"},
+  body: JSON.stringify({grant: %(grant)s})})
+  .then((response) => response.ok ? response.json() : {next: "/login"})
+  .then((answer) => window.location.assign(answer.next || "/profile"))
+  .catch(() => window.location.assign("/login"));
+"""
+_END_SESSION_JS = """
+fetch(%(url)s, {method: "DELETE", credentials: "include"})
+  .finally(() => window.location.assign("/login"));
+"""
+_GRANT_RE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+
+
+def _session_url() -> str:
+    return json.dumps(get_settings().backend_url + "/api/session")
+
+
+def start_session(grant: str):
+    """The event that turns a sign-in grant into this browser's session cookie."""
+    if not _GRANT_RE.match(grant):
+        raise ValueError("a sign-in grant is URL-safe base64")
+    return rx.call_script(_START_SESSION_JS % {"url": _session_url(), "grant": json.dumps(grant)})
+
+
+class AuthState(rx.State):
     signed_in: bool = False
     user_id: str = ""
     user_name: str = ""
@@ -53,9 +91,24 @@ class AuthState(rx.State):
     hidpi_override: bool = True
     theme: str = "system"
 
+    def _session_digest(self) -> str:
+        """The sha256 of this browser's session token, from the cookie of the socket's handshake (the ASGI guard
+        hashed it; neither the state store nor this code ever sees the token itself)."""
+        for part in (self.router.headers.cookie or "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == SESSION_COOKIE_NAME:
+                return value
+        return ""
+
+    def _client_address(self) -> str:
+        headers = self.router.headers.raw_headers
+        return client_address(
+            headers.get("asgi-scope-client", ""), headers.get("x-forwarded-for", ""), get_settings().trusted_proxies
+        )
+
     def _user_id(self) -> int | None:
         """Resolve the session on the server, every time: public vars are display only, never trusted."""
-        return accounts.resolve_session(self.session_token)
+        return accounts.resolve_session_digest(self._session_digest())
 
     def _load_account(self, user_id: int) -> None:
         account = accounts.get_account(user_id)
@@ -119,8 +172,7 @@ class AuthState(rx.State):
         user_id = self._user_id()
         if user_id is None:
             self._forget_account()
-            path = (self.router.url.path or "").rstrip("/") or "/profile"
-            return rx.redirect(f"/login?next={path}")
+            return login_redirect((self.router.url.path or "").rstrip("/") or DEFAULT_NEXT)
         try:
             self._load_account(user_id)
         except DomainError:
@@ -130,7 +182,7 @@ class AuthState(rx.State):
 
     @rx.event
     def log_out(self):
-        accounts.sign_out(self.session_token)
-        self.session_token = ""
+        """End the session on the server at once, then let the browser clear its cookie and go to /login."""
+        accounts.end_session(self._session_digest())
         self._forget_account()
-        return rx.redirect("/login")
+        return rx.call_script(_END_SESSION_JS % {"url": _session_url()})

@@ -168,8 +168,13 @@ class CloudAccessState(AuthState):
         self.errors = {}
         self.form_open = False
         self._reload(user_id)
-        message = f"Access keys for {view.bucket} saved"
-        return rx.toast.warning(f"{message}. {view.warning}") if view.warning else rx.toast.success(message)
+        # Fixed wording only: a bucket, a host or a message built from them is user text, which must never travel
+        # inside a returned event; the row's warning shows in the table.
+        return (
+            rx.toast.warning("Access keys saved, with a warning")
+            if view.warning
+            else rx.toast.success("Access keys saved")
+        )
 
     @rx.event
     def ask_remove(self, row_id: int, bucket: str):
@@ -193,7 +198,7 @@ class CloudAccessState(AuthState):
             self._reload(user_id)
             return rx.toast.error(error.message)
         self._reload(user_id)
-        return rx.toast.success(f"Access keys for {self.remove_bucket} removed")
+        return rx.toast.success("Access keys removed")
 
     @rx.event(background=True)
     async def test_access(self, row_id: int):

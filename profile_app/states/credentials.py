@@ -28,6 +28,7 @@ new_jupyter_notebook = rx._x.client_state("new_credentials_jupyter_notebook", ""
 _SECRET_CARRIERS = (new_access_key, new_secret_key, new_local_python, new_jupyter_notebook)
 
 COPIED_SECONDS = 3
+COPY_TARGETS = ("Local Python", "Jupyter notebook")  # the snippet tabs
 NEVER = "never"
 
 
@@ -186,13 +187,19 @@ class CredentialsState(AuthState):
 
     @rx.event
     def mark_copied(self, which: str):
-        self.copied = str(which)
-        return CredentialsState.clear_copied(str(which))
+        """`which` names a tab; only the known names are accepted (the argument is sent by the browser and is
+        passed on to another event)."""
+        if which not in COPY_TARGETS:
+            return None
+        self.copied = which
+        return CredentialsState.clear_copied(which)
 
     @rx.event(background=True)
     async def clear_copied(self, which: str):
         """The check mark goes back to "Copy to clipboard" after a few seconds."""
         await asyncio.sleep(COPIED_SECONDS)
+        if which not in COPY_TARGETS:
+            return
         async with self:
             if self.copied == which:
                 self.copied = ""

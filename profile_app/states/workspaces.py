@@ -14,7 +14,7 @@ import reflex as rx
 from profile_app.config import get_settings
 from profile_app.services import workspaces
 from profile_app.services.errors import DomainError
-from profile_app.states.base import AuthState, profile_section
+from profile_app.states.base import AuthState, login_redirect, profile_section
 
 # The one place a new invitation link lives in the browser: React state, not Reflex state.
 new_invitation_link = rx._x.client_state("new_invitation_link", "")
@@ -255,10 +255,11 @@ class WorkspacesState(AuthState):
         if user_id is None:
             return None
         try:
-            name = workspaces.leave_workspace(user_id)
+            workspaces.leave_workspace(user_id)
         except DomainError as error:
             return rx.toast.error(error.message)
-        return [AuthState.reload_sections, rx.toast.success(f"You left {name}")]
+        # Fixed wording: the name is user text and must never travel inside a returned event.
+        return [AuthState.reload_sections, rx.toast.success("You left the workspace")]
 
 
 class JoinState(AuthState):
@@ -303,7 +304,7 @@ class JoinState(AuthState):
     def join(self):
         user_id = self._user_id()
         if user_id is None:
-            return rx.redirect(f"/login?next={self.router.url.path}")
+            return login_redirect(self.router.url.path)
         try:
             workspaces.join_workspace(user_id, self._token())
         except DomainError as error:
@@ -316,7 +317,7 @@ class JoinState(AuthState):
     def switch_to_workspace(self):
         user_id = self._user_id()
         if user_id is None:
-            return rx.redirect(f"/login?next={self.router.url.path}")
+            return login_redirect(self.router.url.path)
         try:
             workspaces.switch_workspace(user_id, self.join_workspace_id)
         except DomainError as error:

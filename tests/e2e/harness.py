@@ -184,6 +184,8 @@ def make_server(mode: str, port: int, data_dir: Path, **settings: str) -> AppSer
             "PROFILE_SECRET_KEY": secrets.token_urlsafe(40),
             "PROFILE_ENCRYPTION_KEYS": "e2e:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "PROFILE_FILES_URL": f"http://localhost:{port + 1000}",
+            # Every e2e test signs in from 127.0.0.1; the per-address limit is tested at the service layer.
+            "PROFILE_SIGN_IN_RATE_PER_MINUTE": "100000",
             "REFLEX_WEB_WORKDIR": str(web_dir),
             "REFLEX_STATES_WORKDIR": str(web_dir.with_name(f"{port}.states")),
             "REFLEX_USE_NPM": "1",

@@ -16,12 +16,14 @@ import socketio
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from profile_app.config import SESSION_COOKIE_NAME
 from tests.e2e.conftest import PASSWORD
 
 # Reflex's frontend connects to `<backend>/_event`, which socket.io reads as both the path and the namespace.
 NAMESPACE = "/_event"
-# Anyone may try to log in as anyone: the per-account failure throttle is meant to count those attempts.
-PUBLICLY_AFFECTED_COLUMNS = {"failed_logins", "first_failed_login_at", "locked_until"}
+# Anyone may try to log in as anyone from their own address: the throttle's counters are meant to count those
+# attempts, and sessions are the attacker's own (a victim's session is checked by the leak check instead).
+PUBLICLY_AFFECTED_TABLES = {"auth_session", "throttle_failure", "rate_limit_window"}
 # Handlers that act on the caller's own session only, and would end the attacker's run early.
 NOT_ATTACKS = {"log_out"}
 
@@ -84,11 +86,11 @@ def _snapshot(engine, exclude_user_id: int | None, exclude_workspace_ids: set[in
     out = {}
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
-            if table.name == "auth_session":
+            if table.name in PUBLICLY_AFFECTED_TABLES:
                 continue
             rows = []
             for row in conn.execute(sa.select(table)).mappings():
-                row = {k: v for k, v in row.items() if k not in PUBLICLY_AFFECTED_COLUMNS}
+                row = dict(row)
                 if exclude_user_id is not None:
                     if table.name == "user_account" and row["id"] == exclude_user_id:
                         continue
@@ -106,14 +108,17 @@ def _snapshot(engine, exclude_user_id: int | None, exclude_workspace_ids: set[in
 class RawClient:
     """A socket.io client speaking Reflex's event protocol, recording everything the server sends back."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, session_token: str | None = None):
         self.token = str(uuid.uuid4())
         self.received: list[str] = []
         self.lock = threading.Lock()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("event", self._record, namespace=NAMESPACE)
+        # Signed in the way a browser is: the HttpOnly session cookie rides on the websocket handshake.
+        headers = {"Cookie": f"{SESSION_COOKIE_NAME}={session_token}"} if session_token else {}
         self.sio.connect(
             f"{base_url}?token={self.token}",
+            headers=headers,
             socketio_path="/_event",
             namespaces=[NAMESPACE],
             transports=["websocket"],
@@ -124,12 +129,9 @@ class RawClient:
         with self.lock:
             self.received.append(json.dumps(data, default=str))
 
-    def emit(self, name: str, payload: dict) -> None:
-        self.sio.emit(
-            "event",
-            {"name": name, "payload": payload, "router_data": {"pathname": "/profile", "asPath": "/profile"}},
-            namespace=NAMESPACE,
-        )
+    def emit(self, name: str, payload: dict, router_data: dict | None = None) -> None:
+        router_data = router_data or {"pathname": "/profile", "asPath": "/profile"}
+        self.sio.emit("event", {"name": name, "payload": payload, "router_data": router_data}, namespace=NAMESPACE)
 
     def settle(self, seconds: float = 0.3) -> None:
         """Wait until the server has been quiet for a moment (no assertion on time)."""
@@ -217,6 +219,7 @@ def seeded(hosted_app):
             max_id = max(
                 conn.execute(sa.text(f"SELECT COALESCE(MAX(id), 0) FROM {t.name}")).scalar()  # noqa: S608
                 for t in SQLModel.metadata.sorted_tables
+                if "id" in t.c
             )
         victim["ids"] = list(range(1, max_id + 2))
     return victim
@@ -232,13 +235,10 @@ def _attack(app, victim, session_token: str | None, attacker_id: int | None, att
         assert handlers, "no handlers found: the enumeration is broken"
         engine = get_engine()
         before = _snapshot(engine, attacker_id, attacker_workspaces)
-        client = RawClient(app.base_url)
+        client = RawClient(app.base_url, session_token)
         try:
-            if session_token:
-                client.emit(
-                    "reflex___state____state.reflex___state____update_vars_internal_state.update_vars_internal",
-                    {"vars": {f"{AuthState.get_full_name()}.session_token": session_token}},
-                )
+            if session_token:  # the header's facts come back once the session is resolved
+                client.emit(f"{AuthState.get_full_name()}.refresh_account", {})
             calls = []
             for state, name, handler in handlers:
                 params = [p for p in inspect.signature(handler.fn).parameters if p != "self"]

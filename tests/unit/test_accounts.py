@@ -5,9 +5,16 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from profile_app import db
-from profile_app.models import AuthSession, Membership, User, Workspace, utcnow
+from profile_app.models import AuthSession, Membership, SignInGrant, ThrottleFailure, User, Workspace, utcnow
 from profile_app.services import accounts, security
-from profile_app.services.errors import AccountLocked, InvalidLogin, SignupClosed, ValidationFailed
+from profile_app.services.errors import (
+    AccountLocked,
+    InvalidLogin,
+    NotSignedIn,
+    SignupClosed,
+    TooManyRequests,
+    ValidationFailed,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -94,29 +101,124 @@ def test_wrong_password_and_unknown_email_get_the_same_message(database):
     assert wrong.value.message == unknown.value.message == InvalidLogin.GENERIC
 
 
-def test_failures_lock_the_account_then_expire(database):
+STRANGER, OWNER = "203.0.113.5", "198.51.100.7"
+
+
+def _expire_locks() -> None:
+    with db.transaction() as session:
+        for row in session.exec(select(ThrottleFailure)).all():
+            row.locked_until = utcnow() - timedelta(seconds=1)
+
+
+def test_failures_lock_the_email_for_that_address_then_expire(database):
     database(LOGIN_MAX_FAILURES="3", LOGIN_LOCK_MINUTES="15")
     user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
     for _ in range(3):
         with pytest.raises(InvalidLogin):
-            accounts.sign_in("ada@example.com", "wrong password!!")
-    with pytest.raises(AccountLocked, match="locked for 15 more minute"):
-        accounts.sign_in("ada@example.com", PASSWORD)  # even the right password
-    with db.transaction() as session:
-        session.get(User, user_id).locked_until = utcnow() - timedelta(seconds=1)
-    assert accounts.resolve_session(accounts.sign_in("ada@example.com", PASSWORD)) == user_id
+            accounts.sign_in("ada@example.com", "wrong password!!", address=STRANGER)
+    with pytest.raises(AccountLocked, match="Try again in 15 minutes"):
+        accounts.sign_in("ada@example.com", PASSWORD, address=STRANGER)  # even the right password
+    _expire_locks()
+    assert accounts.resolve_session(accounts.sign_in("ada@example.com", PASSWORD, address=STRANGER)) == user_id
+
+
+def test_a_stranger_guessing_elsewhere_cannot_lock_the_owner_out(database):
+    database(LOGIN_MAX_FAILURES="3")
+    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    for _ in range(5):
+        with pytest.raises((InvalidLogin, AccountLocked)):
+            accounts.sign_in("ada@example.com", "wrong password!!", address=STRANGER)
+    assert accounts.authenticate("ada@example.com", PASSWORD, address=OWNER) == user_id
+
+
+def test_known_and_unknown_emails_answer_alike_in_every_state(database):
+    """Lock-out used to tell which emails have accounts: now both lock after the same count, same words."""
+    database(LOGIN_MAX_FAILURES="2")
+    accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    answers = {}
+    for email in ("ada@example.com", "nobody@example.com"):
+        seen = []
+        for _ in range(3):
+            with pytest.raises((InvalidLogin, AccountLocked)) as caught:
+                accounts.authenticate(email, "wrong password!!", address=STRANGER)
+            seen.append((type(caught.value).__name__, caught.value.message))
+        answers[email] = seen
+    assert answers["ada@example.com"] == answers["nobody@example.com"]
+    assert answers["ada@example.com"][-1][0] == "AccountLocked"
 
 
 def test_failures_outside_the_window_do_not_add_up(database):
     database(LOGIN_MAX_FAILURES="2")
-    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    accounts.sign_up("Ada", "ada@example.com", PASSWORD)
     with pytest.raises(InvalidLogin):
         accounts.sign_in("ada@example.com", "wrong password!!")
     with db.transaction() as session:
-        session.get(User, user_id).first_failed_login_at = utcnow() - timedelta(minutes=16)
+        session.exec(select(ThrottleFailure)).one().window_started_at = utcnow() - timedelta(minutes=16)
     with pytest.raises(InvalidLogin):
         accounts.sign_in("ada@example.com", "wrong password!!")
     assert accounts.sign_in("ada@example.com", PASSWORD)
+
+
+def test_sign_in_and_sign_up_are_rate_limited_per_address(database):
+    database(SIGN_IN_RATE_PER_MINUTE="3")
+    accounts.sign_up("Ada", "ada@example.com", PASSWORD, address=STRANGER)
+    for _ in range(3):
+        accounts.authenticate("ada@example.com", PASSWORD, address=STRANGER)
+    with pytest.raises(TooManyRequests):
+        accounts.authenticate("ada@example.com", PASSWORD, address=STRANGER)
+    assert accounts.authenticate("ada@example.com", PASSWORD, address=OWNER)  # another address is unaffected
+    for index in range(2):
+        accounts.sign_up("Someone", f"someone{index}@example.com", PASSWORD, address=STRANGER)
+    with pytest.raises(TooManyRequests):
+        accounts.sign_up("Someone", "someone9@example.com", PASSWORD, address=STRANGER)
+    with db.read() as session:
+        assert session.exec(select(User).where(User.email == "someone9@example.com")).first() is None
+
+
+def test_confirm_password_is_throttled_like_sign_in(database):
+    database(LOGIN_MAX_FAILURES="2")
+    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    accounts.confirm_password(user_id, PASSWORD, address=OWNER)
+    for _ in range(2):
+        with pytest.raises(InvalidLogin, match="password is incorrect"):
+            accounts.confirm_password(user_id, "wrong password!!", address=OWNER)
+    with pytest.raises(AccountLocked):
+        accounts.confirm_password(user_id, PASSWORD, address=OWNER)
+
+
+def test_a_sign_in_grant_opens_one_session_once(database):
+    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    grant = accounts.issue_sign_in_grant(user_id, "/join/abc")
+    token, next_path = accounts.redeem_sign_in_grant(grant, user_agent="Agent/1.0", ip_address="192.0.2.1")
+    assert next_path == "/join/abc" and accounts.resolve_session(token) == user_id
+    with db.read() as session:
+        row = session.exec(select(AuthSession)).one()
+        assert (row.user_agent, row.ip_address) == ("Agent/1.0", "192.0.2.1")
+        assert session.exec(select(SignInGrant)).first() is None  # only the digest was stored, and it is gone
+    with pytest.raises(NotSignedIn):
+        accounts.redeem_sign_in_grant(grant)
+
+
+def test_an_expired_or_made_up_grant_opens_nothing(database):
+    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    grant = accounts.issue_sign_in_grant(user_id, "/profile")
+    with db.transaction() as session:
+        session.exec(select(SignInGrant)).one().expires_at = utcnow() - timedelta(seconds=1)
+    for attempt in (grant, "made-up", "", None, "x" * 5000):
+        with pytest.raises(NotSignedIn):
+            accounts.redeem_sign_in_grant(attempt)
+    with db.read() as session:
+        assert session.exec(select(sa.func.count()).select_from(AuthSession)).one() == 0
+
+
+def test_sessions_resolve_by_digest_and_end_by_digest(database):
+    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    token = accounts.open_session(user_id)
+    digest = security.token_digest(token)
+    assert accounts.resolve_session_digest(digest) == user_id
+    assert accounts.resolve_session_digest(token) is None  # a token is not a digest
+    accounts.end_session(digest)
+    assert accounts.resolve_session(token) is None
 
 
 def test_sign_out_deletes_the_session(database):
@@ -173,18 +275,24 @@ def test_server_settings_row_is_created_once_when_workers_start_together(databas
     assert len(rows) == 1 and set(uuids) == {rows[0].server_uuid}
 
 
-def test_a_right_guess_verified_after_the_burst_locked_the_account_is_refused(database, monkeypatch):
+def test_a_right_guess_verified_after_the_burst_locked_the_pair_is_refused(database, monkeypatch):
     """Parallel guesses all pass the first lock check; the lock recorded meanwhile still stops the right one."""
-    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    accounts.sign_up("Ada", "ada@example.com", PASSWORD)
     real_verify = security.verify_password
 
     def verify_while_the_burst_locks(password_hash, password):
         with db.transaction() as session:  # the other guesses' failures land while this one is being verified
-            session.get(User, user_id).locked_until = utcnow() + timedelta(minutes=15)
+            session.add(
+                ThrottleFailure(
+                    subject="password:ada@example.com",
+                    address=STRANGER,
+                    locked_until=utcnow() + timedelta(minutes=15),
+                )
+            )
         return real_verify(password_hash, password)
 
     monkeypatch.setattr(security, "verify_password", verify_while_the_burst_locks)
     with pytest.raises(AccountLocked):
-        accounts.sign_in("ada@example.com", PASSWORD)
+        accounts.sign_in("ada@example.com", PASSWORD, address=STRANGER)
     with db.read() as session:
         assert session.exec(select(sa.func.count()).select_from(AuthSession)).one() == 0

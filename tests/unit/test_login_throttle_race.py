@@ -1,4 +1,4 @@
-"""Failed sign-ins counted under concurrency: parallel guesses must not slip past the per-account throttle."""
+"""Failed attempts counted under concurrency: parallel guesses must not slip past the throttle."""
 
 from __future__ import annotations
 
@@ -7,25 +7,21 @@ import threading
 from sqlmodel import select
 
 from profile_app.db import read
-from profile_app.models import User
-from profile_app.services import accounts
-from tests.conftest import random_password
+from profile_app.models import ThrottleFailure
+from profile_app.services import throttle
 
 ATTEMPTS = 16
 
 
-def test_parallel_wrong_passwords_are_all_counted_on_postgresql(postgres_database):
-    """On PostgreSQL each failure read the counter and wrote it back: parallel guesses overwrote each other's
-    increments, so an attacker got more tries than PROFILE_LOGIN_MAX_FAILURES. The user row is now locked."""
+def test_parallel_failures_are_all_counted_on_postgresql(postgres_database):
+    """A read-then-write counter lets parallel guesses overwrite each other's increments on PostgreSQL, giving an
+    attacker more tries than PROFILE_LOGIN_MAX_FAILURES; the counter is one atomic upsert."""
     postgres_database(LOGIN_MAX_FAILURES="1000")
-    accounts.sign_up("Ann Smith", "ann@example.com", random_password())
-    with read() as session:
-        user_id = session.exec(select(User.id).where(User.email == "ann@example.com")).one()
     start = threading.Barrier(ATTEMPTS)
 
     def guess() -> None:
         start.wait()
-        accounts._record_failure(user_id)
+        throttle.record_failure("password:ann@example.com", "203.0.113.5")
 
     threads = [threading.Thread(target=guess) for _ in range(ATTEMPTS)]
     for thread in threads:
@@ -33,4 +29,4 @@ def test_parallel_wrong_passwords_are_all_counted_on_postgresql(postgres_databas
     for thread in threads:
         thread.join()
     with read() as session:
-        assert session.get(User, user_id).failed_logins == ATTEMPTS
+        assert session.exec(select(ThrottleFailure.failures)).one() == ATTEMPTS

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from profile_app import db
-from profile_app.models import ApiCredential, Invitation, Membership, User, Workspace, utcnow
+from profile_app.models import ApiCredential, Invitation, Membership, User, Workspace, WorkspaceRemoval, utcnow
 from profile_app.services import accounts, security
 from profile_app.services import workspaces as ws
 from profile_app.services.errors import LimitReached, NotFound, PermissionDenied, ValidationFailed
@@ -158,6 +158,24 @@ def test_member_cannot_remove_others_owner_can(team):
     assert account.active_workspace_name == "Carol Third's workspace"
     with pytest.raises(NotFound):
         ws.remove_member(ada, carol, shared)
+
+
+def test_a_removed_member_cannot_come_back_through_old_links_only_through_a_new_one(team):
+    """A removed member rejoined at once with a link they made while a member, or any older multi-use link."""
+    ada, bob, shared = team
+    older_link = token_of(ws.create_invitation(ada).link)
+    bobs_own_link = token_of(ws.create_invitation(bob).link)
+    ws.remove_member(ada, bob, shared)
+    assert ws.preview_invitation(bobs_own_link, bob).state == "revoked"  # the links he made are revoked
+    assert ws.preview_invitation(older_link, bob).state == "removed"
+    assert ws.preview_invitation(older_link, None).state == "ok"  # still good for anyone else
+    for link in (older_link, bobs_own_link):
+        with pytest.raises((ws.InvitationPredatesRemoval, ws.InvitationRevoked)):
+            ws.join_workspace(bob, link)
+    with db.transaction() as session:  # the next link is made strictly after the removal
+        removal = session.exec(select(WorkspaceRemoval)).one()
+        removal.removed_at = utcnow() - timedelta(seconds=1)
+    assert ws.join_workspace(bob, token_of(ws.create_invitation(ada).link)) == shared
 
 
 # ---------------------------------------------------------------------------------------------- invitations
