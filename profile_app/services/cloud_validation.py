@@ -29,6 +29,7 @@ from profile_app.services.storage_providers import (
     S3_COMPATIBLE,
     parse_sas_time,
 )
+from profile_app.services.text import clean_text
 
 SECRET_FIELD, TOKEN_FIELD = "secret", "token"
 HTTP_WARNING = "This host uses http://: keys and data travel unencrypted. Use https:// unless it is a local test."
@@ -179,7 +180,14 @@ def azure_account_host(raw: str) -> str:
             "Enter the storage account name (e.g. myaccount) or its host (myaccount.blob.core.windows.net).", "host"
         )
     if "://" in text:
-        return normalise_host(raw, allow_account_path=True)
+        host = normalise_host(raw, allow_account_path=True)
+        account_path = urlsplit(host).path.strip("/")
+        if account_path and not _AZURE_ACCOUNT.fullmatch(account_path):
+            raise ValidationFailed(
+                "The account after the host must be a storage account name: 3 to 24 lowercase letters and digits.",
+                "host",
+            )
+        return host
     if _AZURE_ACCOUNT.fullmatch(text):
         return "https://" + AZURE_ACCOUNT_HOST.format(account=text)
     account, _, _ = text.partition(".")
@@ -297,9 +305,31 @@ def _validate_s3_family(provider: str, bucket: str, data: CloudAccessInput, edit
     return ValidCloudAccess(provider, bucket, key, secret, token, region, host, host_warning(host))
 
 
+_FIELD_LABELS = {
+    "provider": ("Provider", 32),
+    "bucket": ("Bucket", 255),
+    "key": ("Key", KEY_MAX),
+    SECRET_FIELD: ("Secret / SAS", SECRET_MAX),
+    TOKEN_FIELD: ("Token", SECRET_MAX),
+    "region": ("Region", 64),
+    "host": ("Host (Endpoint)", HOST_MAX),
+}
+
+
+def _clean(data: CloudAccessInput) -> CloudAccessInput:
+    """Every field as plain text first (no control or format characters, no framework markers), so the rules
+    below only ever see text; each rule then says precisely what it expects."""
+    values = {
+        name: clean_text(getattr(data, name), field=name, label=label, max_length=maximum)
+        for name, (label, maximum) in _FIELD_LABELS.items()
+    }
+    return CloudAccessInput(**values)
+
+
 def validate_cloud_access(data: CloudAccessInput, *, editing: bool) -> ValidCloudAccess:
     """Every rule, in form order; the first broken one raises with its field. Secrets may be empty on edit."""
-    provider = data.provider.strip().lower() if isinstance(data.provider, str) else ""
+    data = _clean(data)
+    provider = data.provider.lower()
     if provider not in PROVIDER_LABELS:
         raise ValidationFailed(
             "Choose a provider: AWS S3, S3-compatible, Google Cloud Storage or Azure Blob.", "provider"

@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -32,43 +28,6 @@ try:
 except Exception as exc:
     print("REFUSED", type(exc).__name__, exc)
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def api_url(database) -> Iterator[str]:
-    """A real HTTP server for this test's database; the URLs it hands out point at it."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    database(API_URL=url, WEB_URL=f"http://127.0.0.1:{port}", FILES_URL=f"http://127.0.0.1:{port}/files")
-    server = subprocess.Popen(
-        [str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port), "--no-log"]
-        + ["--factory", "profile_app.api:create_api"],
-        env=os.environ.copy(),
-        cwd=Path(__file__).resolve().parents[2],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the API server did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.fixture

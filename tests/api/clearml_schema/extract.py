@@ -75,9 +75,7 @@ def main(root: str) -> None:
         for version, spec in _plain(conf[action]).items():
             if not isinstance(spec, dict) or not version[0].isdigit():
                 continue
-            versions[version] = {
-                part: _resolve(spec.get(part, {}), definitions) for part in ("request", "response")
-            }
+            versions[version] = {part: _resolve(spec.get(part, {}), definitions) for part in ("request", "response")}
         out["endpoints"][name] = versions
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
