@@ -366,4 +366,3 @@ async def open_azure_blob(credentials: StoredCredentials, blob_path: str) -> Blo
         await stack.aclose()
         raise
     return BlobStream(stack, response)
-
