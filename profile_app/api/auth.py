@@ -16,15 +16,22 @@ def timestamp(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def without_nulls(values: dict[str, Any]) -> dict[str, Any]:
+    """ClearML leaves out a field that has no value (never used, never expires) rather than sending null."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
 def _credential_json(summary: CredentialSummary) -> dict[str, Any]:
-    return {
-        "access_key": summary.access_key,
-        "label": summary.label,
-        "created": timestamp(summary.created_at),
-        "last_used": timestamp(summary.last_used_at),
-        "last_used_from": summary.last_used_from,
-        "expires": timestamp(summary.expires_at),
-    }
+    return without_nulls(
+        {
+            "access_key": summary.access_key,
+            "label": summary.label,
+            "created": timestamp(summary.created_at),
+            "last_used": timestamp(summary.last_used_at),
+            "last_used_from": summary.last_used_from,
+            "expires": timestamp(summary.expires_at),
+        }
+    )
 
 
 @endpoint("auth.login", versions=("2.1",), fields={"expiration_sec": int})
@@ -43,13 +50,15 @@ def create_credentials(call: Call) -> dict:
         workspace_id=call.caller.workspace_id,
     )
     return {
-        "credentials": {
-            "access_key": created.access_key,
-            "secret_key": created.secret_key,
-            "label": created.label,
-            "created": timestamp(created.created_at),
-            "expires": timestamp(created.expires_at),
-        }
+        "credentials": without_nulls(
+            {
+                "access_key": created.access_key,
+                "secret_key": created.secret_key,
+                "label": created.label,
+                "created": timestamp(created.created_at),
+                "expires": timestamp(created.expires_at),
+            }
+        )
     }
 
 

@@ -43,7 +43,7 @@ def report_stats_option(call: Call) -> dict:
     return answer
 
 
-@endpoint("debug.ping", versions=("2.9",), auth=Auth.NONE)
+@endpoint("debug.ping", versions=("2.9",), auth=Auth.NONE, fields={})
 def ping(call: Call) -> dict:
-    """Public: the server answers."""
-    return {"msg": "ClearML server"}
+    """Public: the server answers, echoing what it was sent (as clearml-server does)."""
+    return {"msg": "ClearML server", **call.payload}

@@ -204,7 +204,7 @@ def test_create_get_edit_revoke_round_trip(client, creds):
     rows = listed.json()["data"]["credentials"]
     assert [row["access_key"] for row in rows] == [new["access_key"], creds.access_key]
     assert "secret" not in listed.text and new["secret_key"] not in listed.text
-    assert set(rows[0]) == {"access_key", "label", "created", "last_used", "last_used_from", "expires"}
+    assert set(rows[0]) == {"access_key", "label", "created", "last_used_from", "expires"}  # never used: no last_used
 
     edited = client.post(
         "/api/auth.edit_credentials", headers=_bearer(token), json={"access_key": new["access_key"], "label": ""}
