@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,12 +73,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def api_url(database) -> Iterator[str]:
-    """A real HTTP server for this test's database; the URLs it hands out point at it."""
+@contextmanager
+def api_server(database, **settings: str) -> Iterator[str]:
+    """A real HTTP server (granian serving create_api) for this test's database and settings; the URLs it hands
+    out point at it."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
-    database(API_URL=url, WEB_URL=f"http://127.0.0.1:{port}", FILES_URL=f"http://127.0.0.1:{port}/files")
+    database(API_URL=url, WEB_URL=f"http://127.0.0.1:{port}", FILES_URL=f"http://127.0.0.1:{port}/files", **settings)
     server = subprocess.Popen(
         [str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port), "--no-log"]
         + ["--factory", "profile_app.api:create_api"],
@@ -101,3 +103,9 @@ def api_url(database) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@pytest.fixture
+def api_url(database) -> Iterator[str]:
+    with api_server(database) as url:
+        yield url
