@@ -25,6 +25,7 @@ from profile_app.api import errors
 from profile_app.api.envelope import envelope
 from profile_app.api.errors import ApiError, ResultCode
 from profile_app.api.request_body import check_declared_length, read_payload
+from profile_app.api.session import request_address
 from profile_app.services import credentials
 from profile_app.services.credentials import TokenIdentity
 from profile_app.services.errors import DomainError
@@ -80,11 +81,12 @@ class Call:
 
     @property
     def client_from(self) -> str:
-        """What "From" shows for a credential's last use: the SDK's worker name, else the client address."""
+        """What "From" shows for a credential's last use: the SDK's worker name, else the client's address (the
+        first untrusted hop when the request came through a trusted proxy)."""
         for header in WORKER_HEADERS:
             if worker := self.request.headers.get(header, "").strip():
                 return worker
-        return self.request.client.host if self.request.client else ""
+        return request_address(self.request)
 
 
 @dataclass(frozen=True)

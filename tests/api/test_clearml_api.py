@@ -27,7 +27,7 @@ ROUTES = (
 
 @pytest.fixture
 def client(database) -> TestClient:
-    return TestClient(create_api(), raise_server_exceptions=False)
+    return TestClient(create_api(), raise_server_exceptions=False, client=("203.0.113.9", 50000))
 
 
 @pytest.fixture
@@ -78,7 +78,17 @@ def test_login_records_worker_header_or_client_address(client, creds):
     client.get("/api/auth.login", auth=(creds.access_key, creds.secret_key), headers={"X-ClearML-Worker": "gpu-01"})
     assert _row(creds.access_key).last_used_from == "gpu-01"
     client.get("/api/auth.login", auth=(creds.access_key, creds.secret_key))
-    assert _row(creds.access_key).last_used_from == "testclient"  # TestClient's client address
+    assert _row(creds.access_key).last_used_from == "203.0.113.9"  # the peer's address
+    forwarded = {"X-Forwarded-For": "198.51.100.7"}
+    client.get("/api/auth.login", auth=(creds.access_key, creds.secret_key), headers=forwarded)
+    assert _row(creds.access_key).last_used_from == "203.0.113.9"  # from an untrusted peer the header means nothing
+
+
+def test_login_behind_a_trusted_proxy_records_the_forwarded_address(client, database, creds):
+    database(TRUSTED_PROXIES="203.0.113.0/24")
+    forwarded = {"X-Forwarded-For": "198.51.100.7, 203.0.113.20"}
+    client.get("/api/auth.login", auth=(creds.access_key, creds.secret_key), headers=forwarded)
+    assert _row(creds.access_key).last_used_from == "198.51.100.7"
 
 
 def test_versioned_paths_answer_like_plain_ones(client, creds):
