@@ -1,7 +1,7 @@
 """One way to declare a ClearML endpoint, and the one dispatcher that serves them all.
 
 An endpoint is a function registered with `@endpoint("service.action", versions=..., auth=..., fields=...)`. The
-dispatcher answers `<api>/<service>.<action>` and `<api>/v<version>/<service>.<action>` for GET and POST, in
+dispatcher answers `<api>/<service>.<action>` and `<api>/v<version>/<service>.<action>` for any method, in
 clearml-server's order: find the endpoint (404/0 when there is none at that version), parse the Authorization
 header once and authenticate, read and check the parameters, run the handler, and wrap the result (or the failure,
 from the error table) in the envelope. Handlers are thin: they take a `Call` and call one service."""
@@ -31,7 +31,8 @@ from profile_app.services.credentials import TokenIdentity
 from profile_app.services.errors import DomainError
 
 API_PREFIX = "/api"
-METHODS = ["GET", "POST"]
+# clearml-server serves any method on an endpoint path (its Flask before_request handles every request).
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 WORKER_HEADERS = ("x-clearml-worker", "x-trains-worker")
 # clearml-server's path grammar: an optional v<major.minor> then <service>.<action>.
 _VERSION = re.compile(r"^\d+\.?\d+$")
@@ -267,7 +268,8 @@ def mount(api: FastAPI) -> None:
         summary = (spec.handler.__doc__ or "").strip().split("\n")[0] or None
         route = _route_for(name)
         api.add_api_route(f"{API_PREFIX}/{name}", route, methods=["POST"], summary=summary, name=name)
-        api.add_api_route(f"{API_PREFIX}/{name}", route, methods=["GET"], include_in_schema=False)
+        others = [method for method in METHODS if method != "POST"]  # one method per documented operation
+        api.add_api_route(f"{API_PREFIX}/{name}", route, methods=others, include_in_schema=False)
 
     async def versioned(request: Request, version: str, name: str) -> Response:
         return await dispatch(request, version, name)

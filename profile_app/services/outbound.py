@@ -61,10 +61,6 @@ class HostUnresolvable(DomainError):
     """The name does not resolve (a typo, or no DNS for it here)."""
 
 
-class OutboundBusy(DomainError):
-    """The user already has as much of this kind of outbound work running as they may."""
-
-
 # ---------------------------------------------------------------------------------------------------- addresses
 
 

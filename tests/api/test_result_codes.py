@@ -87,6 +87,12 @@ SCENARIOS = [
         lambda api, u, **_: api.get("/api/v2.23/nosuch.thing"),
     ),
     Scenario(
+        "unknown service.action, DELETE",
+        (404, 0),
+        "request_handlers.py before_request serves every method",
+        lambda api, u, **_: api.delete("/api/nosuch.thing"),
+    ),
+    Scenario(
         "endpoint asked for below its first version",
         (404, 0),
         "service_repo.py _resolve_endpoint_from_call (storage.set_settings starts at 2.31)",
