@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from profile_app.api.errors import BAD_REQUEST, ApiError
 
@@ -31,11 +32,14 @@ def _too_large() -> str:
 async def _read_capped(request: Request) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise ApiError(BAD_REQUEST, _too_large())
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise ApiError(BAD_REQUEST, _too_large())
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ApiError(BAD_REQUEST, "The request body was cut off.") from None
     return b"".join(chunks)
 
 

@@ -42,19 +42,21 @@ def api(database) -> TestClient:
     return TestClient(security_guard(create_api()), raise_server_exceptions=False)
 
 
+def new_api_user(api: TestClient, name: str = "Ann Smith") -> ApiUser:
+    """A user with one app credential and a bearer token from auth.login."""
+    email = f"{name.split()[0].lower()}-{random_password()[-6:].lower()}@example.com"
+    password = random_password()
+    user_id = accounts.sign_up(name, email, password)
+    creds = credentials.create_credentials(user_id, "laptop")
+    response = api.post("/api/auth.login", auth=(creds.access_key, creds.secret_key))
+    assert response.status_code == 200, response.text
+    public_id = accounts.get_account(user_id).public_id
+    return ApiUser(user_id, public_id, email, password, creds, response.json()["data"]["token"])
+
+
 @pytest.fixture
 def make_user(api) -> Callable[..., ApiUser]:
-    def make(name: str = "Ann Smith") -> ApiUser:
-        email = f"{name.split()[0].lower()}-{random_password()[-6:].lower()}@example.com"
-        password = random_password()
-        user_id = accounts.sign_up(name, email, password)
-        creds = credentials.create_credentials(user_id, "laptop")
-        response = api.post("/api/auth.login", auth=(creds.access_key, creds.secret_key))
-        assert response.status_code == 200, response.text
-        public_id = accounts.get_account(user_id).public_id
-        return ApiUser(user_id, public_id, email, password, creds, response.json()["data"]["token"])
-
-    return make
+    return lambda name="Ann Smith": new_api_user(api, name)
 
 
 def result(response) -> tuple[int, int]:

@@ -12,14 +12,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlmodel import SQLModel
 
-from profile_app.api import registry
+from profile_app.api import create_api, registry
+from profile_app.asgi_guard import security_guard
 from profile_app.db import get_engine
 from profile_app.services import accounts, cloud_access, credentials, preferences
 from profile_app.services.cloud_access import CloudAccessInput
 from profile_app.services.storage_providers import AZURE, S3, S3_COMPATIBLE
-from tests.api.conftest import ApiUser
+from tests.api.conftest import ApiUser, new_api_user
 from tests.unit.test_cloud_access import AWS_KEY, AWS_SECRET, future_sas
 
 MARKER = "<reflex.Var>{'victim'}</reflex.Var>"
@@ -131,6 +133,16 @@ def _payloads(endpoint: registry.Endpoint, victim: dict) -> list[dict]:
 
 @pytest.mark.parametrize("mode", ["hosted", "self-hosted"])
 def test_no_endpoint_reaches_another_users_rows(api, make_user, database, mode):
+    _twin(api, make_user, database, mode)
+
+
+@pytest.mark.postgres
+def test_no_endpoint_reaches_another_users_rows_on_postgresql(postgres_database):
+    api = TestClient(security_guard(create_api()), raise_server_exceptions=False)
+    _twin(api, lambda name="Ann Smith": new_api_user(api, name), postgres_database, "self-hosted")
+
+
+def _twin(api, make_user, database, mode: str) -> None:
     database(MODE=mode)
     victim, identifiers = _seed_victim(make_user)  # first user: the administrator on a self-hosted server
     attacker = make_user("Mallory Other")

@@ -361,6 +361,7 @@ def test_rotation_command(database, capsys):
     assert cloud_access.stored_credentials(user_id, row.id).secret == AWS_SECRET
 
 
+@pytest.mark.postgres
 def test_add_edit_rotate_on_postgresql(postgres_database):
     """The same insert-flush-encrypt unit, row locks and rotation batches on the production database."""
     user_id = _user()
@@ -429,6 +430,7 @@ def test_replacing_a_section_never_touches_another_users_rows(database):
     assert cloud_access.stored_credentials(owner, row.id).secret == AWS_SECRET
 
 
+@pytest.mark.postgres
 def test_replacing_on_postgresql(postgres_database):
     user_id = _user()
     row = cloud_access.add_cloud_access(user_id, s3_input(token="TOKEN-PG"))
