@@ -34,13 +34,13 @@ def _credential_json(summary: CredentialSummary) -> dict[str, Any]:
     )
 
 
-@endpoint("auth.login", versions=("2.1",), fields={"expiration_sec": int})
+@endpoint("auth.login", fields={"expiration_sec": int})
 def login(call: Call) -> dict:
     """A token for HTTP Basic `access_key:secret_key` (or for a still-valid bearer token)."""
     return {"token": credentials.issue_token(call.caller, call.payload.get("expiration_sec"))}
 
 
-@endpoint("auth.create_credentials", versions=("2.1", "2.17"), fields={"label": str, "expiry_days": int})
+@endpoint("auth.create_credentials", fields={"label": str, "expiry_days": int})
 def create_credentials(call: Call) -> dict:
     """New credentials in the token's workspace; the only answer that ever carries the secret key."""
     created = credentials.create_credentials(
@@ -62,7 +62,7 @@ def create_credentials(call: Call) -> dict:
     }
 
 
-@endpoint("auth.get_credentials", versions=("2.1",), closed=True)
+@endpoint("auth.get_credentials", closed=True)
 def get_credentials(call: Call) -> dict:
     """The caller's active credentials in the token's workspace (never a secret)."""
     rows = credentials.list_credentials(call.caller.user_id, workspace_id=call.caller.workspace_id)
@@ -71,7 +71,6 @@ def get_credentials(call: Call) -> dict:
 
 @endpoint(
     "auth.edit_credentials",
-    versions=("2.19",),
     fields={"access_key": str, "label": str},
     required=("access_key",),
     not_found=errors.INVALID_ACCESS_KEY,
@@ -84,7 +83,6 @@ def edit_credentials(call: Call) -> dict:
 
 @endpoint(
     "auth.revoke_credentials",
-    versions=("2.1",),
     fields={"access_key": str},
     required=("access_key",),
     not_found=errors.INVALID_USER,

@@ -15,7 +15,7 @@ def _session_digest(call: Call) -> str:
     return call.request.cookies.get(SESSION_COOKIE_NAME, "")
 
 
-@endpoint("login.supported_modes", versions=("2.9",), auth=Auth.OPTIONAL, closed=True)
+@endpoint("login.supported_modes", auth=Auth.OPTIONAL, closed=True)
 def supported_modes(call: Call) -> dict:
     """Public: email and password sign-in (ClearML's "basic" mode), no guest, no single sign-on; `authenticated`
     says whether the request carries a valid token or web session."""
@@ -24,7 +24,7 @@ def supported_modes(call: Call) -> dict:
         "basic": {"enabled": True, "guest": {"enabled": False}},
         "sso": {},
         "sso_providers": [],
-        "server_errors": {},
+        "server_errors": {"missed_es_upgrade": False, "es_connection_error": False},  # no Elasticsearch here
         "authenticated": authenticated,
     }
 

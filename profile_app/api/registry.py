@@ -116,21 +116,25 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def max_version() -> str:
-    return max((v for e in ENDPOINTS.values() for v in e.versions), key=_version_key)
+    """The version an unversioned request asks for: the highest this server implements (clearml-server's
+    _max_version); the token carries the same number for the SDK."""
+    return credentials.API_VERSION
 
 
 def endpoint(
     name: str,
     *,
-    versions: tuple[str, ...],
+    versions: tuple[str, ...] = ("1.0",),
     auth: Auth = Auth.REQUIRED,
     fields: dict[str, type] | None = None,
     required: tuple[str, ...] = (),
     closed: bool = False,
     not_found: ResultCode = errors.VALIDATION_ERROR,
 ) -> Callable:
-    """Register a handler. `fields` are the request's parameters and their JSON types (str, int, bool, dict,
-    list); `closed` refuses any other parameter, as the schema's `additionalProperties: false` does."""
+    """Register a handler. `versions` are the API versions from which it serves, as clearml-server's handlers
+    declare them (its default is 1.0: a handler serves every version until a newer one replaces it); the envelope's
+    actual_version is the one that served. `fields` are the request's parameters and their JSON types (str, int,
+    bool, dict, list); `closed` refuses any other parameter, as the schema's `additionalProperties: false` does."""
 
     def register(handler: Callable) -> Callable:
         import inspect

@@ -9,7 +9,7 @@ from profile_app.config import APP_VERSION, get_settings
 from profile_app.services import usage_stats
 
 
-@endpoint("server.info", versions=("2.1", "2.8", "2.12"), auth=Auth.NONE)
+@endpoint("server.info", versions=("1.0", "2.8", "2.12"), auth=Auth.NONE)
 def info(call: Call) -> dict:
     """Public: the server's version, the highest API version it serves and its installation id."""
     return {
@@ -22,7 +22,7 @@ def info(call: Call) -> dict:
     }
 
 
-@endpoint("server.report_stats_option", versions=("2.4",), fields={"enabled": bool})
+@endpoint("server.report_stats_option", fields={"enabled": bool})
 def report_stats_option(call: Call) -> dict:
     """Read the anonymous-usage choice, or set it with `enabled` (administrators only)."""
     enabled = call.payload.get("enabled")
@@ -43,7 +43,7 @@ def report_stats_option(call: Call) -> dict:
     return answer
 
 
-@endpoint("debug.ping", versions=("2.9",), auth=Auth.NONE, fields={})
+@endpoint("debug.ping", auth=Auth.NONE, fields={})
 def ping(call: Call) -> dict:
     """Public: the server answers, echoing what it was sent (as clearml-server does)."""
     return {"msg": "ClearML server", **call.payload}

@@ -80,7 +80,7 @@ def _azure_container(row: CloudAccessRow) -> dict[str, Any]:
     return {"account_name": azure_account_name(row.host) or row.host, "container_name": row.bucket}
 
 
-@endpoint("storage.get_settings", versions=("2.22",), closed=True)
+@endpoint("storage.get_settings", closed=True)
 def get_settings(call: Call) -> dict:
     """The caller's Cloud access rows as ClearML's storage settings (secrets never included)."""
     rows = cloud_access.list_cloud_access(call.caller.user_id)
@@ -191,7 +191,7 @@ def _check_google(payload: dict) -> None:
         )
 
 
-@endpoint("storage.set_settings", versions=("2.31",), fields={"aws": dict, "google": dict, "azure": dict})
+@endpoint("storage.set_settings", fields={"aws": dict, "google": dict, "azure": dict})
 def set_settings(call: Call) -> dict:
     """Replace the caller's rows of the sections given (aws, azure), with the Cloud access section's validation
     and encryption, in one transaction; an entry without a secret keeps the stored one."""
@@ -218,7 +218,7 @@ def set_settings(call: Call) -> dict:
 # ---------------------------------------------------------------------------------------------------- links
 
 
-@endpoint("storage.sign_url", versions=("1.0",), fields={"url": str, "expires_in": int}, required=("url",))
+@endpoint("storage.sign_url", fields={"url": str, "expires_in": int}, required=("url",))
 def sign_url(call: Call) -> dict:
     """A server-signed, time-limited link for a storage URL (s3://, gs://, azure://, https://)."""
     link = signing.sign_storage_url(call.caller.user_id, call.payload["url"], call.payload.get("expires_in"))
@@ -252,7 +252,7 @@ def _attachment(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-@endpoint("storage.blob", versions=("1.0",), auth=Auth.NONE, fields={"token": str}, not_found=errors.LINK_NOT_FOUND)
+@endpoint("storage.blob", auth=Auth.NONE, fields={"token": str}, not_found=errors.LINK_NOT_FOUND)
 async def blob(call: Call) -> StreamingResponse:
     """The target of an Azure signed link: the token is the capability (a browser follows it, no header)."""
     download = await signing.open_blob_link(call.payload.get("token") or "")

@@ -13,7 +13,7 @@ from profile_app.services import credentials, preferences
 MAX_DOWNLOAD_ITEMS = 1000
 
 
-@endpoint("users.get_current_user", versions=("2.1", "2.20", "2.26", "2.31"), closed=True)
+@endpoint("users.get_current_user", closed=True)
 def get_current_user(call: Call) -> dict:
     """The caller: public id, name, email, workspace (ClearML's company), role, when and by which version the
     account was created, and the preferences document."""
@@ -39,7 +39,6 @@ def get_current_user(call: Call) -> dict:
 
 @endpoint(
     "users.update",
-    versions=("2.1",),
     fields={"user": str, "name": str, "given_name": str, "family_name": str, "avatar": str},
     required=("user",),
     not_found=errors.INVALID_USER_ID,
@@ -62,13 +61,13 @@ def update(call: Call) -> dict:
     return {"updated": updated, "fields": {"name": renamed.name} if updated else {}}
 
 
-@endpoint("users.get_preferences", versions=("2.1",))
+@endpoint("users.get_preferences")
 def get_preferences(call: Call) -> dict:
     """The caller's preferences document."""
     return {"preferences": preferences.get_preferences_document(call.caller.user_id)}
 
 
-@endpoint("users.set_preferences", versions=("2.1",), fields={"preferences": dict}, required=("preferences",))
+@endpoint("users.set_preferences", fields={"preferences": dict}, required=("preferences",))
 def set_preferences(call: Call) -> dict:
     """Replace top-level keys of the caller's preferences document (keys cannot start with '$' or contain '.')."""
     result = preferences.update_preferences_document(call.caller.user_id, call.payload["preferences"])

@@ -95,8 +95,8 @@ SCENARIOS = [
     Scenario(
         "endpoint asked for below its first version",
         (404, 0),
-        "service_repo.py _resolve_endpoint_from_call (storage.set_settings starts at 2.31)",
-        lambda api, u, **_: api.post("/api/v2.23/storage.set_settings", headers=u.bearer, json={}),
+        "service_repo.py _resolve_endpoint_from_call (login.logout's handler starts at 2.13)",
+        lambda api, u, **_: api.post("/api/v2.12/login.logout", json={}),
     ),
     Scenario(
         "path that is not <service>.<action>",
