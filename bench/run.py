@@ -22,6 +22,7 @@ BENCHMARKS = [
     ("Queries per page", [sys.executable, "-m", "bench.bench_queries"]),
     ("Member limit race", [sys.executable, "-m", "bench.bench_member_race"]),
     ("Memory: backend RSS, 0 vs 100 sessions", [sys.executable, "-m", "bench.bench_memory"]),
+    ("Revoked session on another worker", [sys.executable, "-m", "bench.bench_revocation"]),
 ]
 
 

@@ -7,6 +7,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -114,9 +115,36 @@ def transaction() -> Iterator[Session]:
         yield session
 
 
+_shared_read: ContextVar[Session | None] = ContextVar("profile_shared_read", default=None)
+
+
 @contextmanager
 def read() -> Iterator[Session]:
     """A read-only unit: nothing it does is committed (closing the session rolls back, and the objects it
-    loaded stay readable)."""
+    loaded stay readable). Inside `one_read()` every read shares that one session and its transaction."""
+    if (shared := _shared_read.get()) is not None:
+        yield shared
+        return
     with Session(get_engine(), expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def one_read() -> Iterator[None]:
+    """Make every `read()` in this block (this task or thread only) use one session: a page that shows many
+    sections reads them all in one transaction, from one consistent snapshot, and rows already loaded (the user,
+    the workspace) come from the session's identity map instead of another query. Writes (`transaction()`) are
+    unaffected."""
+    if _shared_read.get() is not None:
+        yield
+        return
+    with Session(get_engine(), expire_on_commit=False) as session:
+        # The identity map holds rows weakly; services return plain values, so a user row loaded by one section
+        # would be gone (and queried again) by the next. Holding them for the block makes `session.get` free.
+        held = session.info.setdefault("held_rows", [])
+        event.listen(session, "loaded_as_persistent", lambda _session, row: held.append(row))
+        marker = _shared_read.set(session)
+        try:
+            yield
+        finally:
+            _shared_read.reset(marker)

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import SQLModel
 
 from profile_app import config, db
+from profile_app.services import session_cache
 
 POSTGRES_ADMIN_URL = os.environ.get("PROFILE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -54,6 +55,7 @@ def settings_env(tmp_path, monkeypatch) -> Callable[..., config.Settings]:
         for key, value in {**base, **{f"PROFILE_{k}": str(v) for k, v in overrides.items()}}.items():
             monkeypatch.setenv(key, value)
         db.reset_engine()
+        session_cache.clear()  # a new database: what this process remembered about sessions is void
         return config.reload_settings()
 
     apply()

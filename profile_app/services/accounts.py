@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from profile_app.config import get_settings
 from profile_app.db import read, transaction
 from profile_app.models import AuthSession, Membership, ServerSettings, SignInGrant, User, Workspace, utcnow
-from profile_app.services import security, throttle
+from profile_app.services import security, session_cache, throttle
 from profile_app.services.errors import (
     InvalidLogin,
     NotSignedIn,
@@ -270,6 +270,7 @@ def end_session(digest: str) -> None:
     """Sign out the session with this token digest (the cookie value the app sees is always the digest)."""
     if not digest:
         return
+    session_cache.forget(digest)
     with transaction() as session:
         session.exec(sa.delete(AuthSession).where(AuthSession.token_hash == digest))
 
@@ -283,6 +284,8 @@ def resolve_session_digest(digest: str) -> int | None:
     if not digest or len(digest) != 64:
         return None
     now = utcnow()
+    if (cached := session_cache.get(digest, now)) is not None:
+        return cached
     with read() as session:
         row = session.exec(select(AuthSession).where(AuthSession.token_hash == digest)).first()
     if row is None or row.expires_at <= now:
@@ -293,6 +296,7 @@ def resolve_session_digest(digest: str) -> int | None:
     if now - row.last_seen_at > SESSION_TOUCH_INTERVAL:
         with transaction() as session:
             session.exec(sa.update(AuthSession).where(AuthSession.id == row.id).values(last_seen_at=now))
+    session_cache.put(digest, row.user_id, row.expires_at)
     return row.user_id
 
 

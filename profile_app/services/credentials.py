@@ -361,13 +361,27 @@ def _issue_token(row: ApiCredential, expiration_sec: int | None, now: datetime) 
     return jwt.encode(claims, settings.secret_key, algorithm=JWT_ALGORITHM)
 
 
-def _record_use(session: Session, row: ApiCredential, client_from: str, now: datetime) -> None:
-    row.last_used_at = now
-    row.last_used_from = (client_from or "").strip()[:FROM_MAX]
-    session.add(row)
+# "Last used" is shown to the minute; writing it on every auth.login made each login a database write (a lock on
+# SQLite). It is written when the stored value is older than this or the client's address changed.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def _record_use(row: ApiCredential, client_from: str, now: datetime) -> None:
+    client_from = (client_from or "").strip()[:FROM_MAX]
+    fresh = row.last_used_at is not None and now - row.last_used_at < LAST_USED_GRANULARITY
+    if fresh and row.last_used_from == client_from:
+        return
+    with transaction() as session:
+        session.exec(
+            sa.update(ApiCredential)
+            .where(ApiCredential.id == row.id)
+            .values(last_used_at=now, last_used_from=client_from)
+        )
 
 
 def _checked_keys(session: Session, access_key: str, secret_key: str, now: datetime) -> ApiCredential:
+    """The credential these keys name, if the secret matches and it is active (read every time, so a revoked or
+    expired credential is refused at once)."""
     access_key = (access_key or "").strip()
     secret_key = (secret_key or "").strip()
     if not access_key or not secret_well_formed(secret_key):
@@ -384,19 +398,19 @@ def _checked_keys(session: Session, access_key: str, secret_key: str, now: datet
 def login(access_key: str, secret_key: str, client_from: str = "", expiration_sec: int | None = None) -> str:
     """Exchange an access key and secret for a signed token; records when and from where they were used."""
     now = utcnow()
-    with transaction() as session:
+    with read() as session:
         row = _checked_keys(session, access_key, secret_key, now)
-        _record_use(session, row, client_from, now)
-        return _issue_token(row, expiration_sec, now)
+    _record_use(row, client_from, now)
+    return _issue_token(row, expiration_sec, now)
 
 
 def authenticate_keys(access_key: str, secret_key: str, client_from: str = "") -> TokenIdentity:
     """Who an access key and secret speak for (HTTP Basic on any API call, as ClearML allows); records the use."""
     now = utcnow()
-    with transaction() as session:
+    with read() as session:
         row = _checked_keys(session, access_key, secret_key, now)
-        _record_use(session, row, client_from, now)
-        return TokenIdentity(user_id=row.user_id, workspace_id=row.workspace_id, credential_id=row.id)
+    _record_use(row, client_from, now)
+    return TokenIdentity(user_id=row.user_id, workspace_id=row.workspace_id, credential_id=row.id)
 
 
 def issue_token(identity: TokenIdentity, expiration_sec: int | None = None) -> str:
@@ -448,10 +462,10 @@ def authenticate_token(token: str) -> TokenIdentity:
 def refresh_token(token: str, client_from: str = "", expiration_sec: int | None = None) -> str:
     """auth.login with a bearer token (the SDK does this when given CLEARML_AUTH_TOKEN): a fresh token."""
     now = utcnow()
-    with transaction() as session:
+    with read() as session:
         row = _token_credential(session, token or "", now)
-        _record_use(session, row, client_from, now)
-        return _issue_token(row, expiration_sec, now)
+    _record_use(row, client_from, now)
+    return _issue_token(row, expiration_sec, now)
 
 
 def get_current_user(identity: TokenIdentity) -> CurrentUser:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from profile_app.config import SESSION_COOKIE_NAME, get_settings
+from profile_app.db import one_read
 from profile_app.services import accounts
 from profile_app.services.client_address import client_address
 from profile_app.services.errors import DomainError
@@ -140,11 +141,13 @@ class AuthState(rx.State):
         self._load_account(user_id)
 
     async def _load_sections(self) -> None:
-        """Run every registered section's `load` inside this one event: one round trip and one state update for
-        the whole page, instead of one per section (each load still resolves the session itself)."""
-        for section_cls in SECTION_STATES:
-            section = await self.get_state(section_cls)
-            section_cls.event_handlers["load"].fn(section)
+        """Run every registered section's `load` inside this one event and one read transaction: one round trip,
+        one state update and one consistent snapshot for the whole page (each load still checks the session,
+        which the session cache answers from memory)."""
+        sections = [await self.get_state(section_cls) for section_cls in SECTION_STATES]
+        with one_read():
+            for section in sections:
+                type(section).event_handlers["load"].fn(section)
 
     @rx.event
     async def reload_sections(self):
@@ -159,10 +162,11 @@ class AuthState(rx.State):
     @rx.event
     async def open_profile(self):
         """on_load of /profile: sign-in check, then every section, in one event."""
-        redirect = AuthState.require_login.fn(self)
-        if redirect is not None:
-            return redirect
-        await self._load_sections()
+        with one_read():
+            redirect = AuthState.require_login.fn(self)
+            if redirect is not None:
+                return redirect
+            await self._load_sections()
         return None
 
     @rx.event

@@ -273,3 +273,24 @@ def test_browser_error_reports_reach_the_log_escaped_and_capped(hosted_app):
     log_text = hosted_app.log_path.read_text(errors="replace")
     assert "\n[ERROR] forged line" not in log_text and "\x1b[31m" not in log_text
     assert all(len(line) < 2_500 for line in lines)
+
+
+def test_an_oversized_socket_message_closes_that_connection_only(hosted_app):
+    big = RawClient(hosted_app.base_url)
+    try:
+        big.emit("reflex___state____state.hydrate", {"padding": "x" * (300 * 1024)})
+        deadline = time.monotonic() + 10
+        while big.sio.connected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not big.sio.connected, "a 300 KiB message was accepted"
+    finally:
+        if big.sio.connected:
+            big.close()
+    _ping_all_workers(hosted_app)
+    small = RawClient(hosted_app.base_url)
+    try:
+        small.emit("reflex___state____state.hydrate", {"padding": "x" * 1024})
+        small.settle(0.3)
+        assert small.sio.connected
+    finally:
+        small.close()

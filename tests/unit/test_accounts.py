@@ -296,3 +296,24 @@ def test_a_right_guess_verified_after_the_burst_locked_the_pair_is_refused(datab
         accounts.sign_in("ada@example.com", PASSWORD, address=STRANGER)
     with db.read() as session:
         assert session.exec(select(sa.func.count()).select_from(AuthSession)).one() == 0
+
+
+def test_a_session_ended_here_stops_at_once_and_elsewhere_within_the_cache_lifetime(database, monkeypatch):
+    from profile_app.services import session_cache
+
+    clock = [1000.0]
+    monkeypatch.setattr(session_cache.time, "monotonic", lambda: clock[0])
+    user_id = accounts.sign_up("Ada", "ada@example.com", PASSWORD)
+    here, elsewhere = accounts.open_session(user_id), accounts.open_session(user_id)
+    assert accounts.resolve_session(here) == accounts.resolve_session(elsewhere) == user_id
+    accounts.sign_out(here)  # this process: dropped at once
+    assert accounts.resolve_session(here) is None
+    with db.transaction() as session:  # another worker signs `elsewhere` out: this process still remembers it
+        session.exec(sa.delete(AuthSession).where(AuthSession.token_hash == security.token_digest(elsewhere)))
+    clock[0] += session_cache.TTL_SECONDS - 0.01
+    assert accounts.resolve_session(elsewhere) == user_id
+    clock[0] += 0.02
+    assert accounts.resolve_session(elsewhere) is None  # past the cache lifetime the database decides
+    accounts.resolve_session(accounts.open_session(user_id))
+    session_cache.forget_user(user_id)
+    assert session_cache._entries == {}

@@ -348,3 +348,21 @@ def test_self_hosted_users_get_credentials_in_the_shared_workspace(database):
     b = credentials.create_credentials(member)
     assert _row(a.access_key).workspace_id == _row(b.access_key).workspace_id
     assert [row.access_key for row in credentials.list_credentials(member)] == [b.access_key]
+
+
+def test_last_used_is_written_once_a_minute_or_when_the_address_changes(database):
+    """auth.login used to write "Last used" every time (a write lock per login on SQLite)."""
+    user_id = _user()
+    new = credentials.create_credentials(user_id)
+    credentials.login(new.access_key, new.secret_key, "10.0.0.1")
+    first = _row(new.access_key).last_used_at
+    credentials.login(new.access_key, new.secret_key, "10.0.0.1")
+    assert _row(new.access_key).last_used_at == first  # same minute, same address: no write
+    credentials.login(new.access_key, new.secret_key, "10.0.0.2")
+    assert _row(new.access_key).last_used_from == "10.0.0.2"
+    _set(new.access_key, last_used_at=utcnow() - timedelta(minutes=2))
+    credentials.login(new.access_key, new.secret_key, "10.0.0.2")
+    assert _row(new.access_key).last_used_at > first
+    credentials.revoke_credentials(user_id, new.access_key)
+    with pytest.raises(InvalidCredentials):  # revocation still counts at once
+        credentials.login(new.access_key, new.secret_key, "10.0.0.2")
