@@ -309,7 +309,7 @@ SCENARIOS = [
     Scenario(
         "JSON nested 1000 deep",
         (400, 0),
-        "ours (ClearML answers 500 RecursionError): bad_request",
+        "ours; clearml-server: 500/0 (its _load_call_data catches the RecursionError as a general error)",
         lambda api, u, **_: api.post(
             "/api/auth.login", auth=(u.creds.access_key, u.creds.secret_key), content=b"[" * 1000 + b"]" * 1000
         ),
@@ -317,7 +317,7 @@ SCENARIOS = [
     Scenario(
         "storage.blob with a link that is not one",
         (404, 0),
-        "ours (no such endpoint in ClearML)",
+        "ours (clearml-server has no storage.blob: 404/0 as an unknown endpoint)",
         lambda api, u, **_: api.get("/api/storage.blob", params={"token": "nonsense"}),
     ),
     Scenario(
