@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from profile_app.config import APP_VERSION
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -61,9 +63,13 @@ class User(SQLModel, table=True):
     name: str = Field(max_length=100)
     password_hash: str = Field(max_length=255)
     created_at: datetime = _time(default_factory=utcnow)
+    created_in_version: str = Field(default=APP_VERSION, max_length=32)
     is_admin: bool = False
     hidpi_override: bool = True
     theme: str = Field(default="system", max_length=10)
+    # ClearML's free-form preferences document (users.get/set_preferences), JSON; the HiDPI override and the theme
+    # live in their own columns above and are merged in when it is read.
+    preferences_document: str = Field(default="{}", sa_type=sa.Text)
     # No foreign key (it would make user and workspace refer to each other); services only ever set it to a
     # workspace the user is a member of, and fall back to the personal one when it no longer is.
     active_workspace_id: int | None = None
@@ -224,3 +230,18 @@ class ServerSettings(SQLModel, table=True):
     usage_decided_version: str = Field(default="", max_length=32)
     last_report_at: datetime | None = _time(nullable=True, default=None)
     last_report_error: str = Field(default="", max_length=500)
+
+
+class OutboundClaim(SQLModel, table=True):
+    """One slot of a per-user limit on outbound work (Test access, storage links), shared by every worker; a slot
+    is free when no row holds it or its lease has run out (a worker that died mid-call frees it that way)."""
+
+    __tablename__ = "outbound_claim"
+    __table_args__ = (sa.UniqueConstraint("user_id", "kind", "slot", name="uq_outbound_claim_user_kind_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user_account.id")
+    kind: str = Field(max_length=16)
+    slot: int
+    holder: str = Field(max_length=32)
+    expires_at: datetime = _time()

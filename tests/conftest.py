@@ -113,3 +113,17 @@ def postgres_database(settings_env, postgres_url) -> Callable[..., config.Settin
 
 def random_password() -> str:
     return "pw-" + secrets.token_urlsafe(12)
+
+
+@pytest.fixture
+def tarpit(monkeypatch) -> Iterator[str]:
+    """`http://127.0.0.1:<port>`: a host that accepts connections and never answers (reads time out fast here)."""
+    import socket
+
+    from profile_app.services import storage_providers
+
+    monkeypatch.setattr(storage_providers, "READ_TIMEOUT_S", 0.5)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"

@@ -1,7 +1,7 @@
 """creation request keys: idempotent creation of app credentials, invitation links and cloud access rows
 
 Revision ID: b7e4d2a9c1f0
-Revises: b2d4e6f8a0c1
+Revises: b7e2c4d6f8a1
 Create Date: 2026-11-29 09:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlmodel  # noqa: F401
 from alembic import op
 
 revision: str = "b7e4d2a9c1f0"
-down_revision: Union[str, Sequence[str], None] = "b2d4e6f8a0c1"
+down_revision: Union[str, Sequence[str], None] = "b7e2c4d6f8a1"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

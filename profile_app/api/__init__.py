@@ -1,16 +1,16 @@
 """The HTTP API: a FastAPI app handed to rx.App(api_transformer=...), so its routes sit beside Reflex's.
-ClearML clients call `<api_server>/<service>.<action>`, with api_server = `<backend>/api`."""
+ClearML clients call `<api_server>/<service>.<action>` (or `<api_server>/v<version>/<service>.<action>`), with
+api_server = `<backend>/api`; every such path, known or not, answers with a ClearML envelope."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-API_PREFIX = "/api"
+from profile_app.api.registry import API_PREFIX
 
 
 def create_api() -> FastAPI:
-    from profile_app.api import clearml, health, session, storage
-    from profile_app.api.envelope import ApiFailure, failure_handler
+    from profile_app.api import auth, health, login, registry, server, session, storage, users  # noqa: F401
 
     api = FastAPI(
         title="Profile API",
@@ -21,7 +21,6 @@ def create_api() -> FastAPI:
     )
     api.include_router(session.router, prefix=API_PREFIX)  # the session cookie's own routes
     api.include_router(health.router, prefix=API_PREFIX)
-    api.include_router(clearml.router, prefix=API_PREFIX)
-    api.include_router(storage.router, prefix=API_PREFIX)
-    api.add_exception_handler(ApiFailure, failure_handler)
+    # Other routers go above this line: the ClearML endpoints end with catch-alls for everything under the prefix.
+    registry.mount(api)
     return api

@@ -51,8 +51,9 @@ LABEL_MAX = 200
 STANDARD_EXPIRY_DAYS = (30, 90, 365)
 JWT_ALGORITHM = "HS256"
 JWT_ISSUER = "profile"
-# What the ClearML SDK reads from the token to pick its request versions; it decodes without verifying.
-API_VERSION = "2.23"
+# The highest ClearML API version this server implements (users.get_current_user and storage.set_settings at 2.31);
+# the SDK reads it from the token to pick its request versions, and server.info reports it.
+API_VERSION = "2.31"
 FROM_MAX = 255
 
 
@@ -114,8 +115,12 @@ class CurrentUser:
     """What `users.get_current_user` tells an SDK about its caller."""
 
     id: int
+    public_id: str
     name: str
     email: str
+    created_at: datetime
+    created_in_version: str
+    is_admin: bool
     workspace_id: int
     workspace_name: str
     role: str
@@ -431,23 +436,50 @@ def _record_use(row: ApiCredential, client_from: str, now: datetime) -> None:
         )
 
 
-def login(access_key: str, secret_key: str, client_from: str = "", expiration_sec: int | None = None) -> str:
-    """Exchange an access key and secret for a signed token; records when and from where they were used. The
-    checks read the row every time, so a revoked or expired credential is refused at once."""
+def _checked_keys(session: Session, access_key: str, secret_key: str, now: datetime) -> ApiCredential:
+    """The credential these keys name, if the secret matches and it is active (read every time, so a revoked or
+    expired credential is refused at once)."""
     access_key = (access_key or "").strip()
     secret_key = (secret_key or "").strip()
     if not access_key or not secret_well_formed(secret_key):
         raise InvalidCredentials()
     digest = security.token_digest(secret_key)
+    row = session.exec(select(ApiCredential).where(ApiCredential.access_key == access_key)).first()
+    if row is None or not security.digests_match(row.secret_hash, digest):
+        raise InvalidCredentials()
+    if not _is_active(row, now) or not _is_member(session, row.user_id, row.workspace_id):
+        raise InvalidCredentials()
+    return row
+
+
+def login(access_key: str, secret_key: str, client_from: str = "", expiration_sec: int | None = None) -> str:
+    """Exchange an access key and secret for a signed token; records when and from where they were used."""
     now = utcnow()
     with read() as session:
-        row = session.exec(select(ApiCredential).where(ApiCredential.access_key == access_key)).first()
-        if row is None or not security.digests_match(row.secret_hash, digest):
+        row = _checked_keys(session, access_key, secret_key, now)
+    _record_use(row, client_from, now)
+    return _issue_token(row, expiration_sec, now)
+
+
+def authenticate_keys(access_key: str, secret_key: str, client_from: str = "") -> TokenIdentity:
+    """Who an access key and secret speak for (HTTP Basic on any API call, as ClearML allows); records the use."""
+    now = utcnow()
+    with read() as session:
+        row = _checked_keys(session, access_key, secret_key, now)
+    _record_use(row, client_from, now)
+    return TokenIdentity(user_id=row.user_id, workspace_id=row.workspace_id, credential_id=row.id)
+
+
+def issue_token(identity: TokenIdentity, expiration_sec: int | None = None) -> str:
+    """A new token for an identity authenticated a moment ago (auth.login), re-checked against the database."""
+    now = utcnow()
+    with read() as session:
+        row = session.get(ApiCredential, identity.credential_id)
+        if row is None or (row.user_id, row.workspace_id) != (identity.user_id, identity.workspace_id):
             raise InvalidCredentials()
         if not _is_active(row, now) or not _is_member(session, row.user_id, row.workspace_id):
             raise InvalidCredentials()
-    _record_use(row, client_from, now)
-    return _issue_token(row, expiration_sec, now)
+        return _issue_token(row, expiration_sec, now)
 
 
 def _decode(token: str) -> dict:
@@ -506,8 +538,12 @@ def get_current_user(identity: TokenIdentity) -> CurrentUser:
     user, workspace, role = found
     return CurrentUser(
         id=user.id,
+        public_id=user.public_id,
         name=user.name,
         email=user.email,
+        created_at=user.created_at,
+        created_in_version=user.created_in_version,
+        is_admin=user.is_admin,
         workspace_id=workspace.id,
         workspace_name=workspace.name,
         role=role,

@@ -9,16 +9,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlencode, urlsplit
 
+import httpcore
 import jwt
 
 from profile_app.config import get_settings
 from profile_app.models import utcnow
-from profile_app.services import cloud_access, outbound
+from profile_app.services import cloud_access, outbound, storage_providers
+from profile_app.services.cloud_validation import parse_sas
 from profile_app.services.errors import DomainError, NotFound, ValidationFailed
+from profile_app.services.storage_providers import AZURE, GCS, S3
 
 MAX_LIFETIME_SECONDS = 7 * 24 * 3600  # SigV4 presigned URLs cannot live longer
 STORAGE_SCHEMES = ("s3", "gs", "azure", "https", "http")
@@ -102,7 +105,7 @@ def _find_row(user_id: int, location: StorageLocation) -> tuple[int, str]:
         return best[1], best[2]
     bucket, key, wanted_provider, where = _bucket_without_row_host(location)
     for row_id, provider, row_bucket, host in rows:
-        if row_bucket == bucket and provider == wanted_provider and (provider == cloud_access.GCS or not host):
+        if row_bucket == bucket and provider == wanted_provider and (provider == GCS or not host):
             return row_id, key
     raise NoMatchingCloudAccess(bucket, where)
 
@@ -111,16 +114,16 @@ def _bucket_without_row_host(location: StorageLocation) -> tuple[str, str, str, 
     """(bucket, key, provider, where) for URLs that name a bucket without a stored host: s3://bucket/key,
     gs://bucket/key and AWS's own https hosts."""
     if location.scheme == "gs":
-        return location.netloc, location.path, cloud_access.GCS, "on Google Cloud Storage"
+        return location.netloc, location.path, GCS, "on Google Cloud Storage"
     host = location.netloc.split(":", 1)[0]
     if location.scheme in ("https", "http"):
         if match := _AWS_VIRTUAL_HOST.match(host):
-            return match["bucket"], location.path, cloud_access.S3, "on AWS S3"
+            return match["bucket"], location.path, S3, "on AWS S3"
         if _AWS_PATH_HOST.match(host):
             bucket, _, key = location.path.partition("/")
-            return bucket, key, cloud_access.S3, "on AWS S3"
+            return bucket, key, S3, "on AWS S3"
     if location.scheme == "s3" and ":" not in location.netloc:
-        return location.netloc, location.path, cloud_access.S3, "on AWS S3"
+        return location.netloc, location.path, S3, "on AWS S3"
     bucket = location.path.partition("/")[0]
     return bucket, "", "", f"at {location.netloc}"
 
@@ -146,13 +149,13 @@ def sign_storage_url(user_id: int, url: str, lifetime_seconds: int | None = None
     if not key or key.endswith("/"):
         raise ValidationFailed("This storage URL names a bucket or folder, not an object.", "url")
     credentials = cloud_access.stored_credentials(user_id, row_id)
-    if credentials.provider == cloud_access.AZURE:
-        _, sas_expiry = cloud_access.parse_sas(credentials.secret)
+    if credentials.provider == AZURE:
+        _, sas_expiry = parse_sas(credentials.secret)
         expires_at = min(utcnow().replace(microsecond=0) + timedelta(seconds=lifetime), sas_expiry)
         link = _blob_link(user_id, row_id, key, expires_at)
         return SignedLink(link, expires_at, credentials.provider, credentials.bucket, key)
     signed_at = utcnow().replace(microsecond=0)
-    link = cloud_access.s3_client(credentials).generate_presigned_url(
+    link = storage_providers.s3_client(credentials).generate_presigned_url(
         "get_object", Params={"Bucket": credentials.bucket, "Key": key}, ExpiresIn=lifetime
     )
     return SignedLink(link, signed_at + timedelta(seconds=lifetime), credentials.provider, credentials.bucket, key)
@@ -180,27 +183,59 @@ def _blob_link(user_id: int, row_id: int, key: str, expires_at: datetime) -> str
     return f"{get_settings().api_url}/{BLOB_ROUTE}?{urlencode({'token': token})}"
 
 
-@dataclass(frozen=True)
-class BlobDownload:
-    """An open response from the storage account: stream `chunks()`, then `close()` (the route does both)."""
+# A few downloads at once per link owner, across workers; each one's lease outlasts its longest transfer.
+BLOB_SLOTS_PER_USER = 3
+BLOB_LEASE = timedelta(seconds=storage_providers.BLOB_OPEN_DEADLINE_S + storage_providers.BLOB_TRANSFER_DEADLINE_S + 30)
+# Served inline from our origin: pictures, sound and video (not SVG, which is a document that can hold script).
+INLINE_MEDIA = re.compile(r"^(image/(?!svg)[a-z0-9.+-]+|audio/[a-z0-9.+-]+|video/[a-z0-9.+-]+)$")
 
-    status_code: int
-    content_type: str
-    content_length: str
-    response: object = field(repr=False)
+
+_UNAVAILABLE = (TimeoutError, OSError, httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError)
+
+
+class StorageUnavailable(DomainError):
+    def __init__(self):
+        super().__init__("The storage account did not answer. Try again later.")
+
+
+class TooManyDownloads(DomainError):
+    def __init__(self):
+        super().__init__(
+            f"At most {BLOB_SLOTS_PER_USER} downloads from these storage links can run at once. Wait for one to "
+            "finish, then try again."
+        )
+
+
+def served_inline(content_type: str) -> bool:
+    """Whether a blob of this type may open in the browser; anything else is served as a download."""
+    return bool(INLINE_MEDIA.match(content_type.split(";", 1)[0].strip().lower()))
+
+
+class BlobDownload:
+    """An open blob for the route to stream: `chunks()`, then `aclose()` (idempotent; gives the slot back)."""
+
+    def __init__(self, stream: storage_providers.BlobStream, held: outbound.Claim, key: str):
+        self._stream, self._held = stream, held
+        self.status_code = stream.status_code
+        self.content_type = stream.content_type
+        self.content_length = stream.content_length
+        self.filename = key.rsplit("/", 1)[-1] or "download"
 
     def chunks(self):
-        yield from self.response.iter_bytes()
+        return self._stream.chunks()
 
-    def close(self) -> None:
-        self.response.close()
+    async def aclose(self) -> None:
+        held, self._held = self._held, None
+        try:
+            await self._stream.aclose()
+        finally:
+            if held is not None:
+                outbound.release(held)
 
 
-def open_blob_link(token: str) -> BlobDownload:
-    """Check a blob-link token (signature, expiry, the row still exists and is the same user's) and open the
-    blob with the stored SAS; the connection goes only to a vetted address (outbound safety)."""
-    import httpx
-
+async def open_blob_link(token: str) -> BlobDownload:
+    """Check a blob-link token (signature, expiry, the row still exists and is the same user's), take one of the
+    owner's download slots, and open the blob with the stored SAS (outbound safety: vetted, pinned address)."""
     try:
         claims = jwt.decode(token, _blob_link_key(), algorithms=["HS256"], options={"require": ["exp"]})
     except jwt.ExpiredSignatureError:
@@ -210,53 +245,24 @@ def open_blob_link(token: str) -> BlobDownload:
     if claims.get("purpose") != "blob":
         raise BlobLinkInvalid()
     try:
-        credentials = cloud_access.stored_credentials(int(claims["uid"]), int(claims["rid"]))
+        user_id, row_id, key = int(claims["uid"]), int(claims["rid"]), str(claims.get("key", ""))
+        credentials = cloud_access.stored_credentials(user_id, row_id)
     except (KeyError, TypeError, ValueError):
         raise BlobLinkInvalid() from None
     except NotFound:
         raise BlobLinkInvalid("The access keys behind this link were removed.") from None
-    if credentials.provider != cloud_access.AZURE:
+    if credentials.provider != AZURE:
         raise BlobLinkInvalid()
-    parts = urlsplit(credentials.host)
-    url = cloud_access.azure_blob_url(
-        credentials.host, credentials.bucket, str(claims.get("key", "")), credentials.secret
-    )
-    timeout = httpx.Timeout(cloud_access.READ_TIMEOUT_S * 6, connect=cloud_access.CONNECT_TIMEOUT_S)
-    client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+    held = outbound.claim(user_id, outbound.ClaimKind.STORAGE_BLOB, BLOB_SLOTS_PER_USER, BLOB_LEASE)
+    if held is None:
+        raise TooManyDownloads()
     try:
-        # Only connecting resolves names; the open response is read after the guard ends.
-        with outbound.guarded_connections(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)):
-            response = client.send(
-                client.build_request("GET", url, headers={"x-ms-version": "2021-08-06"}), stream=True
-            )
-    except httpx.HTTPError:
-        client.close()
-        raise StorageUnavailable() from None
-    except Exception:
-        client.close()
+        stream = await storage_providers.open_azure_blob(credentials, key)
+    except BaseException as error:
+        outbound.release(held)
+        if isinstance(error, outbound.OutboundRefused | outbound.HostUnresolvable):
+            raise
+        if isinstance(error, _UNAVAILABLE):
+            raise StorageUnavailable() from None
         raise
-    return BlobDownload(
-        status_code=response.status_code,
-        content_type=response.headers.get("content-type", "application/octet-stream"),
-        content_length=response.headers.get("content-length", ""),
-        response=_ClosingResponse(response, client),
-    )
-
-
-class StorageUnavailable(DomainError):
-    def __init__(self):
-        super().__init__("The storage account did not answer. Try again later.")
-
-
-class _ClosingResponse:
-    """Closes the client with the response."""
-
-    def __init__(self, response, client):
-        self._response, self._client = response, client
-
-    def iter_bytes(self):
-        return self._response.iter_bytes()
-
-    def close(self) -> None:
-        self._response.close()
-        self._client.close()
+    return BlobDownload(stream, held, key)

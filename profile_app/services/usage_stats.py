@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 
 REPORT_SCHEMA_VERSION = 1
 SEND_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# However the report server behaves (trickling bytes, stalling), a send gives up after this.
+SEND_DEADLINE_S = 20.0
+# The reporter's own thread: its database work and its send never wait for, nor hold, a request-serving thread.
+_reporter_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usage-report")
 # The background loop wakes this often (bounded), so a short period in tests is honoured and a 24 h period
 # costs one cheap query every few minutes. Sending stays at most once per period whatever the wake-up rate.
 WAKE_FRACTION_OF_PERIOD = 1 / 20
@@ -57,6 +62,7 @@ class UsageState:
     decided: bool  # any decision recorded (for any version)
     decided_at: datetime | None
     decided_by_name: str  # "" when undecided or the deciding admin's account is gone
+    decided_by_public_id: str  # the same admin's public id (what the ClearML API reports), or ""
     decided_version: str
     app_version: str
     can_change: bool  # the viewer is an admin
@@ -98,6 +104,7 @@ def _state_for(session: Session, row: ServerSettings, viewer: User) -> UsageStat
         decided=row.usage_enabled is not None,
         decided_at=row.usage_decided_at,
         decided_by_name=decided_by.name if decided_by else "",
+        decided_by_public_id=decided_by.public_id if decided_by else "",
         decided_version=row.usage_decided_version,
         app_version=APP_VERSION,
         can_change=viewer.is_admin,
@@ -138,6 +145,13 @@ def set_usage_enabled(user_id: int, enabled: bool) -> UsageState:
         row.usage_decided_version = APP_VERSION
         session.flush()
         return _state_for(session, row, viewer)
+
+
+def installation_id() -> str:
+    """The installation's random UUID (server.info's uid; also in every usage report)."""
+    _ensure_settings_row()
+    with read() as session:
+        return _settings_row(session).server_uuid
 
 
 def admin_prompt_needed(user_id: int) -> bool:
@@ -231,11 +245,17 @@ def _record_result(now: datetime, failure: str) -> None:
 
 
 def _post(url: str, report: dict) -> str:
-    """POST the report; returns "" on success or a short reason (no URL, no response body) on failure."""
+    """POST the report; returns "" on success or a short reason (no URL, no response body) on failure. The send is
+    asynchronous under an overall deadline (run on its own event loop: callers are the reporter's thread and tests)."""
+    return asyncio.run(_post_within_deadline(url, report))
+
+
+async def _post_within_deadline(url: str, report: dict) -> str:
+    headers = {"User-Agent": f"profile-usage-report/{APP_VERSION}"}
     try:
-        with httpx.Client(timeout=SEND_TIMEOUT, follow_redirects=False) as client:
-            response = client.post(url, json=report, headers={"User-Agent": f"profile-usage-report/{APP_VERSION}"})
-    except httpx.TimeoutException:
+        async with asyncio.timeout(SEND_DEADLINE_S), httpx.AsyncClient(timeout=SEND_TIMEOUT) as client:
+            response = await client.post(url, json=report, headers=headers)
+    except (TimeoutError, httpx.TimeoutException):
         return "the report server did not answer in time"
     except httpx.HTTPError as exc:
         return f"could not reach the report server ({type(exc).__name__})"
@@ -285,7 +305,7 @@ async def run_reporter(wake_seconds: float | None = None, stop: asyncio.Event | 
     wake = wake_seconds if wake_seconds is not None else reporter_wake_seconds(settings.usage_report_period_hours)
     while stop is None or not stop.is_set():
         try:
-            await asyncio.to_thread(send_report_if_due)
+            await asyncio.get_running_loop().run_in_executor(_reporter_thread, send_report_if_due)
         except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
             log.warning("Anonymous usage reporter: %s; trying again later", type(exc).__name__)
         if stop is None:

@@ -108,6 +108,15 @@ def start_session(grant: str):
     return rx.call_script(_START_SESSION_JS % {"url": _session_url(), "grant": json.dumps(grant)})
 
 
+async def attempt_async(service: Callable[..., Any], user_id: int, *args: Any, **kwargs: Any) -> Outcome:
+    """`attempt` for a service that is a coroutine (it waits on the network without holding a thread)."""
+    try:
+        return Outcome(value=await service(user_id, *args, **kwargs))
+    except DomainError as error:
+        problems = getattr(error, "problems", None) or ({error.field: error.message} if error.field else {})
+        return Outcome(message=error.message, errors=dict(problems))
+
+
 class AuthState(rx.State):
     signed_in: bool = False
     user_id: str = ""

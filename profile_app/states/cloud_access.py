@@ -6,7 +6,6 @@ opening of the add dialog mints a request key (kept server-side), so a double cl
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import reflex as rx
@@ -14,7 +13,7 @@ import reflex as rx
 from profile_app.services import cloud_access, signing
 from profile_app.services.cloud_access import AZURE, GCS, S3, S3_COMPATIBLE, CloudAccessInput
 from profile_app.services.idempotency import new_request_key
-from profile_app.states.base import AuthState, attempt, profile_section
+from profile_app.states.base import AuthState, attempt_async, profile_section
 from profile_app.states.busy import Pending, settles
 from profile_app.states.display import display_time
 from profile_app.states.framework import client_state, event
@@ -219,8 +218,8 @@ class CloudAccessState(AuthState):
     @event(background=True)
     @settles(TEST)
     async def test_access(self, row_id: int):
-        """The check talks to the bucket's host (up to a few seconds): run it in a worker thread so the server
-        keeps serving others, and show "Testing…" meanwhile. The result is announced politely."""
+        """The check talks to the bucket's host (up to a few seconds); it is asynchronous and holds no thread, one
+        at a time per user across tabs and workers. Shows "Testing…" meanwhile; the result is announced politely."""
         async with self:
             user_id = self._user_id()
             row = next((r for r in self.rows if r.id == row_id), None)
@@ -229,7 +228,7 @@ class CloudAccessState(AuthState):
             self.testing_id = row.id
             self.status = f"Testing access for {row.bucket}…"
         try:
-            result = await asyncio.to_thread(attempt, cloud_access.test_cloud_access, user_id, row.id)
+            result = await attempt_async(cloud_access.test_cloud_access, user_id, row.id)
         finally:  # an unexpected error must not leave "Testing…" (and the one-test-at-a-time guard) stuck
             async with self:
                 self.testing_id = 0

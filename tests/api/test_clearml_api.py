@@ -27,7 +27,7 @@ ROUTES = (
 
 @pytest.fixture
 def client(database) -> TestClient:
-    return TestClient(create_api(), raise_server_exceptions=False)
+    return TestClient(create_api(), raise_server_exceptions=False, client=("203.0.113.9", 50000))
 
 
 @pytest.fixture
@@ -78,7 +78,17 @@ def test_login_records_worker_header_or_client_address(client, creds):
     client.get("/api/auth.login", auth=(creds.access_key, creds.secret_key), headers={"X-ClearML-Worker": "gpu-01"})
     assert _row(creds.access_key).last_used_from == "gpu-01"
     client.get("/api/auth.login", auth=(creds.access_key, creds.secret_key))
-    assert _row(creds.access_key).last_used_from == "testclient"  # TestClient's client address
+    assert _row(creds.access_key).last_used_from == "203.0.113.9"  # the peer's address
+    forwarded = {"X-Forwarded-For": "198.51.100.7"}
+    client.get("/api/auth.login", auth=(creds.access_key, creds.secret_key), headers=forwarded)
+    assert _row(creds.access_key).last_used_from == "203.0.113.9"  # from an untrusted peer the header means nothing
+
+
+def test_login_behind_a_trusted_proxy_records_the_forwarded_address(client, database, creds):
+    database(TRUSTED_PROXIES="203.0.113.0/24")
+    forwarded = {"X-Forwarded-For": "198.51.100.7, 203.0.113.20"}
+    client.get("/api/auth.login", auth=(creds.access_key, creds.secret_key), headers=forwarded)
+    assert _row(creds.access_key).last_used_from == "198.51.100.7"
 
 
 def test_versioned_paths_answer_like_plain_ones(client, creds):
@@ -204,7 +214,7 @@ def test_create_get_edit_revoke_round_trip(client, creds):
     rows = listed.json()["data"]["credentials"]
     assert [row["access_key"] for row in rows] == [new["access_key"], creds.access_key]
     assert "secret" not in listed.text and new["secret_key"] not in listed.text
-    assert set(rows[0]) == {"access_key", "label", "created", "last_used", "last_used_from", "expires"}
+    assert set(rows[0]) == {"access_key", "label", "created", "last_used_from", "expires"}  # never used: no last_used
 
     edited = client.post(
         "/api/auth.edit_credentials", headers=_bearer(token), json={"access_key": new["access_key"], "label": ""}
@@ -263,7 +273,8 @@ def test_get_current_user(client, user_id, creds):
     response = client.post("/api/users.get_current_user", headers=_bearer(_login(client, creds)), json={})
     assert response.status_code == 200
     user = response.json()["data"]["user"]
-    assert user["id"] == str(user_id) and user["email"] == "ann@example.com" and user["name"] == "Ann Smith"
+    assert user["id"] == accounts.get_account(user_id).public_id and len(user["id"]) == 32
+    assert user["email"] == "ann@example.com" and user["name"] == "Ann Smith"
     assert user["company"]["id"] == str(_row(creds.access_key).workspace_id)
 
 

@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -32,43 +28,6 @@ try:
 except Exception as exc:
     print("REFUSED", type(exc).__name__, exc)
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def api_url(database) -> Iterator[str]:
-    """A real HTTP server for this test's database; the URLs it hands out point at it."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    database(API_URL=url, WEB_URL=f"http://127.0.0.1:{port}", FILES_URL=f"http://127.0.0.1:{port}/files")
-    server = subprocess.Popen(
-        [str(BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port), "--no-log"]
-        + ["--factory", "profile_app.api:create_api"],
-        env=os.environ.copy(),
-        cwd=Path(__file__).resolve().parents[2],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the API server did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.fixture
@@ -164,3 +123,115 @@ def test_clearml_init_reports_revoked_credentials(api_url, sdk_env, user_id, tmp
     assert "Credentials verified!" not in result.stdout
     assert "could not verify credentials" in result.stdout, result.stdout
     assert not target.exists()
+
+
+SDK_CALLS_SCRIPT = """
+import json, sys
+from clearml.backend_api.session import Session
+from clearml.backend_api.session.client import APIClient
+from clearml.backend_api.services import auth
+
+session = Session(api_key=sys.argv[1], secret_key=sys.argv[2], host=sys.argv[3], http_retries_config={"total": 0})
+out = {"server_api_version": Session.api_version}
+
+# The SDK's own request classes (clearml.backend_api.services.v2_23.auth), sent and parsed by the SDK. Some it
+# cannot send at all, its own schema check refuses them before anything leaves (SDK defects: the 'method' it adds
+# breaks additionalProperties false; revoke's schema requires 'key_id'); those go raw.
+import jsonschema
+
+def typed(request):
+    try:
+        return session.send(request)
+    except jsonschema.exceptions.ValidationError:
+        out.setdefault("sdk_cannot_send", []).append(type(request).__name__)
+        return None
+
+def raw_data(service, action, body=None):
+    return session.send_request(service, action, json=body or {}, method="post").json()["data"]
+
+assert typed(auth.CreateCredentialsRequest(label="from the sdk")) is None
+created = raw_data("auth", "create_credentials", {"label": "from the sdk"})["credentials"]
+new_key = created["access_key"]
+out["new_secret_len"] = len(created["secret_key"])
+assert typed(auth.GetCredentialsRequest()) is None
+out["listed"] = sorted(c["access_key"] for c in raw_data("auth", "get_credentials")["credentials"])
+edited = typed(auth.EditCredentialsRequest(access_key=new_key, label="renamed by the sdk"))
+out["edited"] = [edited.ok(), edited.response.updated]
+bad = typed(auth.EditCredentialsRequest(access_key="NOSUCHKEY", label="x"))
+out["edit_unknown"] = [bad.meta.result_code, bad.meta.result_subcode]
+assert typed(auth.RevokeCredentialsRequest(access_key=new_key)) is None
+out["revoked"] = raw_data("auth", "revoke_credentials", {"access_key": new_key})
+gone = session.send_request("auth", "revoke_credentials", json={"access_key": new_key}, method="post").json()
+out["revoke_again"] = [gone["meta"]["result_code"], gone["meta"]["result_subcode"]]
+token = typed(auth.LoginRequest(expiration_sec=600))
+out["login_token"] = bool(token.response.token)
+
+# APIClient, as SDK users script it (edit_credentials is the call it can send).
+client = APIClient(session=session)
+client.auth.edit_credentials(access_key=sys.argv[1], label="edited through APIClient")
+out["labels_after"] = [c["label"] for c in raw_data("auth", "get_credentials")["credentials"]]
+
+# Endpoints the SDK has no request classes for: raw sends through the SDK's session (its auth, its headers).
+def raw(service, action, body=None):
+    response = session.send_request(service, action, json=body or {}, method="post")
+    return response.status_code, response.json()
+
+me = raw("users", "get_current_user")[1]["data"]["user"]
+out["me"] = {k: me[k] for k in ("id", "name", "created_in_version")}
+out["update"] = raw("users", "update", {"user": me["id"], "name": "Renamed Through SDK"})[1]["data"]
+out["set_preferences"] = raw("users", "set_preferences", {"preferences": {"views": {"theme": "dark"}}})[1]["data"]
+out["get_preferences"] = raw("users", "get_preferences")[1]["data"]
+out["report_stats_option"] = raw("server", "report_stats_option")[1]["data"]
+out["supported_modes"] = raw("login", "supported_modes")[1]["data"]["authenticated"]
+out["set_settings"] = raw("storage", "set_settings", {"aws": {"buckets": [
+    {"bucket": "sdk-bucket", "host": "minio.example.com:9000", "key": "minio", "secret": "minio-secret"}]}})
+out["get_settings"] = raw("storage", "get_settings")[1]["data"]["settings"]["aws"]["buckets"]
+out["unknown"] = raw("nosuch", "thing")
+out["api_version"] = Session.api_version
+print("RESULT " + json.dumps(out))
+"""
+
+
+def test_sdk_request_classes_apiclient_and_raw_sends(api_url, sdk_env, user_id):
+    """The official SDK (2.1.x) against the live server: its typed auth requests, APIClient, and raw sends of
+    the endpoints it has no classes for, each changing what the Profile page shows."""
+    import json
+
+    from profile_app.services import cloud_access, preferences
+
+    new = credentials.create_credentials(user_id, "sdk")
+    result = subprocess.run(
+        [sys.executable, "-c", SDK_CALLS_SCRIPT, new.access_key, new.secret_key, api_url],
+        env=sdk_env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, result.stdout + result.stderr
+    out = json.loads(lines[0][len("RESULT ") :])
+    assert out["server_api_version"] == "2.31"  # what our token says
+    assert out["api_version"] == "2.23"  # the SDK then uses its newest services, below our 2.31
+    sdk_side = ["CreateCredentialsRequest", "GetCredentialsRequest", "RevokeCredentialsRequest"]
+    assert out["sdk_cannot_send"] == sdk_side  # refused by the SDK's own checks before sending
+    assert out["new_secret_len"] == credentials.SECRET_LENGTH
+    assert new.access_key in out["listed"] and len(out["listed"]) == 2
+    assert out["edited"] == [True, 1]
+    assert out["edit_unknown"] == [400, 75]
+    assert out["revoked"] == {"revoked": 1}
+    assert out["revoke_again"] == [400, 300]
+    assert out["login_token"]
+    assert out["labels_after"] == ["edited through APIClient"]
+    assert [row.label for row in credentials.list_credentials(user_id)] == ["edited through APIClient"]
+    assert len(out["me"]["id"]) == 32 and out["me"]["created_in_version"]
+    assert out["update"] == {"updated": 1, "fields": {"name": "Renamed Through SDK"}}
+    assert preferences.get_preferences(user_id).name == "Renamed Through SDK"
+    assert out["set_preferences"]["updated"] == 1 and preferences.get_preferences(user_id).theme == "dark"
+    assert out["get_preferences"]["preferences"]["views"]["theme"] == "dark"
+    assert out["report_stats_option"] == {"supported": False}
+    assert out["supported_modes"] is True
+    assert out["set_settings"][0] == 200
+    assert [row.bucket for row in cloud_access.list_cloud_access(user_id)] == ["sdk-bucket"]
+    assert out["get_settings"][0]["host"] == "minio.example.com:9000" and "secret" not in out["get_settings"][0]
+    status, body = out["unknown"]
+    assert (status, body["meta"]["result_code"], body["meta"]["result_subcode"]) == (404, 404, 0)

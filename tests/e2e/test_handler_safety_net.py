@@ -162,8 +162,17 @@ def _seed_invitation(victim_id: int) -> tuple[list[str], list[str]]:
     return [link.rsplit("/", 1)[1]], []
 
 
+def _seed_preferences_document(victim_id: int) -> tuple[list[str], list[str]]:
+    """The ClearML preferences document (users.set_preferences) lives on the user row beside the page's switches."""
+    from profile_app.services import preferences
+
+    private = "victimPreference" + uuid.uuid4().hex
+    preferences.update_preferences_document(victim_id, {"private": private, "views": {"theme": "dark"}})
+    return [private], []
+
+
 # Each feature's seeder: f(victim_id) -> (secret values that must never come back, identifiers to try as input).
-_EXTRA_SEEDS: list = [_seed_credentials, _seed_cloud_access, _seed_invitation]
+_EXTRA_SEEDS: list = [_seed_credentials, _seed_cloud_access, _seed_invitation, _seed_preferences_document]
 
 
 @pytest.fixture(scope="module")

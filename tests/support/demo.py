@@ -40,10 +40,11 @@ def _future_sas(days: int = 180) -> str:
 
 
 def _record_test(user_id: int, row_id: int, ok: bool, message: str) -> None:
-    from profile_app.services import cloud_access
+    """A stored Test access outcome, as if the bucket had answered (the demo's hosts do not exist)."""
+    from profile_app.services import cloud_access, storage_providers
 
-    outcome = cloud_access.OK if ok else cloud_access.ACCESS_DENIED
-    cloud_access._record_test(user_id, row_id, cloud_access.AccessTestResult(outcome, message))
+    outcome = storage_providers.OK if ok else storage_providers.ACCESS_DENIED
+    cloud_access._record_test(user_id, row_id, storage_providers.AccessTestResult(outcome, message))
 
 
 def _cloud_rows(user_id: int, *, long_text: bool) -> None:

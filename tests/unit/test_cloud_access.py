@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from sqlmodel import select
 
 from profile_app import db
 from profile_app.models import CloudCredential, utcnow
-from profile_app.services import accounts, cloud_access, crypto
+from profile_app.services import accounts, cloud_access, crypto, storage_providers
 from profile_app.services.cloud_access import AZURE, GCS, S3, S3_COMPATIBLE, CloudAccessInput
 from profile_app.services.errors import NotFound, ValidationFailed
 from tests.conftest import random_password
@@ -155,7 +156,7 @@ def test_gcs_defaults_to_google_endpoint(database):
     row = cloud_access.add_cloud_access(
         _user(), CloudAccessInput(provider=GCS, bucket="my_bucket", key="GOOG1E", secret="x")
     )
-    assert row.host == cloud_access.GCS_ENDPOINT
+    assert row.host == storage_providers.GCS_ENDPOINT
 
 
 @pytest.mark.parametrize(
@@ -248,7 +249,7 @@ def test_other_users_rows_are_out_of_reach(database):
         lambda: cloud_access.edit_cloud_access(intruder, row.id, s3_input()),
         lambda: cloud_access.remove_cloud_access(intruder, row.id),
         lambda: cloud_access.stored_credentials(intruder, row.id),
-        lambda: cloud_access.test_cloud_access(intruder, row.id),
+        lambda: asyncio.run(cloud_access.test_cloud_access(intruder, row.id)),
     ):
         with pytest.raises(NotFound):
             action()
@@ -267,7 +268,7 @@ def test_row_ids_from_crafted_events_are_not_found(database, row_id):
         lambda: cloud_access.edit_cloud_access(owner, row_id, s3_input()),
         lambda: cloud_access.remove_cloud_access(owner, row_id),
         lambda: cloud_access.stored_credentials(owner, row_id),
-        lambda: cloud_access.test_cloud_access(owner, row_id),
+        lambda: asyncio.run(cloud_access.test_cloud_access(owner, row_id)),
     ):
         with pytest.raises(NotFound):
             action()
@@ -360,6 +361,7 @@ def test_rotation_command(database, capsys):
     assert cloud_access.stored_credentials(user_id, row.id).secret == AWS_SECRET
 
 
+@pytest.mark.postgres
 def test_add_edit_rotate_on_postgresql(postgres_database):
     """The same insert-flush-encrypt unit, row locks and rotation batches on the production database."""
     user_id = _user()
@@ -372,3 +374,92 @@ def test_add_edit_rotate_on_postgresql(postgres_database):
     postgres_database(ENCRYPTION_KEYS=f"pg2:{_key(b'p')}")
     credentials = cloud_access.stored_credentials(user_id, row.id)
     assert (credentials.secret, credentials.token, credentials.region) == (AWS_SECRET, "TOKEN-PG", "us-west-2")
+
+
+# ---------------------------------------------------------------------------------------------------- whole sections
+
+
+def _sas_row(bucket: str = "container", host: str = "myaccount", secret: str | None = None) -> CloudAccessInput:
+    return CloudAccessInput(provider=AZURE, bucket=bucket, secret=future_sas() if secret is None else secret, host=host)
+
+
+def test_replacing_a_section_adds_edits_keeps_secrets_and_removes_the_rest(database):
+    user_id = _user()
+    kept = cloud_access.add_cloud_access(user_id, s3_input(token="TOKEN-A"))
+    gone = cloud_access.add_cloud_access(user_id, s3_input(bucket="old-bucket"))
+    azure_row = cloud_access.add_cloud_access(user_id, _sas_row())
+    rows = cloud_access.replace_cloud_access(
+        user_id,
+        (S3, S3_COMPATIBLE, GCS),
+        [
+            s3_input(secret="", token="", region="us-west-2"),  # the stored row, secret and token kept
+            s3_input(provider=S3_COMPATIBLE, bucket="new-bucket", key="minio", host="https://minio.test"),
+        ],
+    )
+    assert [row.bucket for row in rows] == ["my-bucket", "new-bucket"]
+    assert rows[0].id == kept.id and rows[0].region == "us-west-2"
+    stored = cloud_access.stored_credentials(user_id, kept.id)
+    assert (stored.secret, stored.token) == (AWS_SECRET, "TOKEN-A")
+    remaining = {row.id for row in cloud_access.list_cloud_access(user_id)}
+    assert gone.id not in remaining and azure_row.id in remaining  # another section is left alone
+
+
+def test_replacing_a_section_is_all_or_nothing_and_names_the_entry(database):
+    user_id = _user()
+    cloud_access.add_cloud_access(user_id, s3_input())
+    before = cloud_access.list_cloud_access(user_id)
+    cases = [
+        ([s3_input(bucket="fine-bucket"), s3_input(bucket="Bad_Bucket")], 1, "bucket"),
+        ([s3_input(bucket="new-bucket", secret="")], 0, "secret"),  # a new row needs its secret
+        ([s3_input(), s3_input(region="us-west-2")], 1, "bucket"),  # the same bucket twice
+        ([_sas_row()], 0, "provider"),  # an Azure row does not belong in the aws section
+    ]
+    for entries, index, field in cases:
+        with pytest.raises(cloud_access.CloudEntryInvalid) as caught:
+            cloud_access.replace_cloud_access(user_id, (S3, S3_COMPATIBLE, GCS), entries)
+        assert (caught.value.index, caught.value.field) == (index, field), caught.value.message
+        assert cloud_access.list_cloud_access(user_id) == before
+
+
+def test_replacing_a_section_never_touches_another_users_rows(database):
+    owner, intruder = _user(), _user("Eve")
+    row = cloud_access.add_cloud_access(owner, s3_input())
+    cloud_access.replace_cloud_access(intruder, (S3, S3_COMPATIBLE, GCS, AZURE), [s3_input(secret="EVESECRET")])
+    cloud_access.replace_cloud_access(intruder, (S3, S3_COMPATIBLE, GCS, AZURE), [])
+    assert cloud_access.list_cloud_access(owner)[0] == row
+    assert cloud_access.stored_credentials(owner, row.id).secret == AWS_SECRET
+
+
+@pytest.mark.postgres
+def test_replacing_on_postgresql(postgres_database):
+    user_id = _user()
+    row = cloud_access.add_cloud_access(user_id, s3_input(token="TOKEN-PG"))
+    cloud_access.replace_cloud_access(user_id, (S3,), [s3_input(secret="", region="us-west-2"), s3_input(bucket="b-2")])
+    assert [r.bucket for r in cloud_access.list_cloud_access(user_id)] == ["my-bucket", "b-2"]
+    assert cloud_access.stored_credentials(user_id, row.id).token == "TOKEN-PG"
+
+
+# ------------------------------------------------------------------------------------------------ one test at a time
+
+
+def test_one_test_access_at_a_time_per_user(database, tarpit):
+    """A second Test access of the same user (another tab, another worker) is refused at once while the first
+    waits on a host that never answers; another user's is not."""
+    database(OUTBOUND_ALLOWLIST="127.0.0.1")
+    ada, bob = _user(), _user("Bob")
+    slow = cloud_access.add_cloud_access(ada, s3_input(provider=S3_COMPATIBLE, key="minio", host=tarpit))
+    other = cloud_access.add_cloud_access(ada, s3_input(provider=S3_COMPATIBLE, bucket="b-2", key="minio", host=tarpit))
+    bobs = cloud_access.add_cloud_access(bob, s3_input(provider=S3_COMPATIBLE, key="minio", host=tarpit))
+
+    async def scenario():
+        first = asyncio.create_task(cloud_access.test_cloud_access(ada, slow.id))
+        await asyncio.sleep(0.2)
+        with pytest.raises(cloud_access.AccessTestBusy):
+            await cloud_access.test_cloud_access(ada, other.id)
+        bobs_test = asyncio.create_task(cloud_access.test_cloud_access(bob, bobs.id))
+        return await first, await bobs_test
+
+    first, bobs_result = asyncio.run(scenario())
+    assert first.outcome == storage_providers.TIMED_OUT and bobs_result.outcome == storage_providers.TIMED_OUT
+    # The slot is free again once the first test is over.
+    assert asyncio.run(cloud_access.test_cloud_access(ada, other.id)).outcome == storage_providers.TIMED_OUT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from profile_app.models import utcnow
-from profile_app.services import accounts, cloud_access, signing
+from profile_app.services import accounts, cloud_access, signing, storage_providers
 from profile_app.services.cloud_access import S3_COMPATIBLE, CloudAccessInput
 from profile_app.services.errors import NotFound, ValidationFailed
 from tests.conftest import random_password
@@ -39,7 +40,7 @@ def _add(user_id: int, server: S3TestServer, **changes) -> int:
 
 def test_access_ok_is_stored_on_the_row(user_id, s3_server):
     row_id = _add(user_id, s3_server)
-    result = cloud_access.test_cloud_access(user_id, row_id)
+    result = asyncio.run(cloud_access.test_cloud_access(user_id, row_id))
     assert result.outcome == cloud_access.OK, result.message
     assert result.message == "Access OK (region us-east-1)."
     row = cloud_access.list_cloud_access(user_id)[0]
@@ -49,28 +50,28 @@ def test_access_ok_is_stored_on_the_row(user_id, s3_server):
 
 def test_wrong_secret_is_a_signature_mismatch(user_id, s3_server):
     row_id = _add(user_id, s3_server, secret="not-the-secret")
-    result = cloud_access.test_cloud_access(user_id, row_id)
-    assert result.outcome == cloud_access.SIGNATURE_MISMATCH
+    result = asyncio.run(cloud_access.test_cloud_access(user_id, row_id))
+    assert result.outcome == storage_providers.SIGNATURE_MISMATCH
     assert result.message == "Signature mismatch: the secret key is wrong."
 
 
 def test_unknown_key_is_an_invalid_access_key(user_id, s3_server):
     row_id = _add(user_id, s3_server, key="AKIANOBODYKNOWSTHIS")
-    assert cloud_access.test_cloud_access(user_id, row_id).outcome == cloud_access.INVALID_ACCESS_KEY
+    assert asyncio.run(cloud_access.test_cloud_access(user_id, row_id)).outcome == storage_providers.INVALID_ACCESS_KEY
 
 
 def test_missing_bucket_is_not_found(user_id, s3_server):
     row_id = _add(user_id, s3_server, bucket="no-such-bucket")
-    result = cloud_access.test_cloud_access(user_id, row_id)
-    assert result.outcome == cloud_access.BUCKET_NOT_FOUND
+    result = asyncio.run(cloud_access.test_cloud_access(user_id, row_id))
+    assert result.outcome == storage_providers.BUCKET_NOT_FOUND
     assert "'no-such-bucket' does not exist" in result.message
 
 
 def test_loopback_host_is_refused_without_the_allowlist(user_id, s3_server, database):
     row_id = _add(user_id, s3_server)
     database(OUTBOUND_ALLOWLIST="")
-    result = cloud_access.test_cloud_access(user_id, row_id)
-    assert result.outcome == cloud_access.REFUSED
+    result = asyncio.run(cloud_access.test_cloud_access(user_id, row_id))
+    assert result.outcome == storage_providers.REFUSED
     assert "PROFILE_OUTBOUND_ALLOWLIST" in result.message
     assert cloud_access.list_cloud_access(user_id)[0].last_test_result == "refused"
 
@@ -82,18 +83,18 @@ def test_closed_port_is_unreachable(user_id, s3_server):
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     row_id = _add(user_id, s3_server, host=f"http://127.0.0.1:{closed_port}")
-    assert cloud_access.test_cloud_access(user_id, row_id).outcome == cloud_access.UNREACHABLE
+    assert asyncio.run(cloud_access.test_cloud_access(user_id, row_id)).outcome == storage_providers.UNREACHABLE
 
 
 def test_silent_host_times_out(user_id, s3_server, monkeypatch):
     import socket
 
-    monkeypatch.setattr(cloud_access, "READ_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(storage_providers, "READ_TIMEOUT_S", 0.5)
     with socket.socket() as listener:  # accepts connections (backlog) but never answers
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
         row_id = _add(user_id, s3_server, host=f"http://127.0.0.1:{listener.getsockname()[1]}")
-        assert cloud_access.test_cloud_access(user_id, row_id).outcome == cloud_access.TIMED_OUT
+        assert asyncio.run(cloud_access.test_cloud_access(user_id, row_id)).outcome == storage_providers.TIMED_OUT
 
 
 def test_signed_link_returns_the_object_and_expires(user_id, s3_server):

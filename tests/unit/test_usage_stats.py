@@ -4,6 +4,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -337,6 +338,17 @@ def test_unreachable_url_is_logged_without_the_url_and_retried_next_period(datab
     assert usage_stats.send_report_if_due(t0 + timedelta(hours=24)) is ReportOutcome.FAILED
     # the app is unaffected: the decision and everything else still work
     assert usage_stats.set_usage_enabled(admin, False).enabled is False
+
+
+def test_a_report_server_that_never_answers_is_given_up_on_at_the_deadline(database, tarpit, monkeypatch):
+    """Per-read timeouts alone let a host that trickles or stalls hold the send; the overall deadline ends it."""
+    monkeypatch.setattr(usage_stats, "SEND_DEADLINE_S", 0.5)
+    admin, _ = _self_hosted(database, USAGE_REPORT_URL=f"{tarpit}/report")
+    usage_stats.set_usage_enabled(admin, True)
+    started = time.monotonic()
+    assert usage_stats.send_report_if_due(utcnow()) is ReportOutcome.FAILED
+    assert time.monotonic() - started < 5  # SEND_TIMEOUT alone would wait 10 s for the read
+    assert "did not answer in time" in usage_stats.get_usage_state(admin).last_failure
 
 
 def test_server_error_answer_is_a_failure_and_success_clears_it(database):
