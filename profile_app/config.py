@@ -76,6 +76,17 @@ class Settings:
     sql_statement_log: str
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     sign_in_rate_per_minute: int
+    security_log_days: int = 90
+    # Mail (password reset links): smtp://user:pass@host:port, smtps://..., ?starttls=true; "" = no mail.
+    smtp_url: str = ""
+    mail_from: str = ""
+    # Single sign-on (OpenID Connect); off unless issuer, client id and secret are all set.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_button_label: str = "Sign in with SSO"
+    oidc_allowed_domains: tuple[str, ...] = ()
+    oidc_only: bool = False
 
     @property
     def hosted(self) -> bool:
@@ -93,6 +104,14 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return self.web_url.startswith("https://")
+
+    @property
+    def mail_configured(self) -> bool:
+        return bool(self.smtp_url)
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @property
     def allowed_origins(self) -> tuple[str, ...]:
@@ -207,6 +226,22 @@ def load_settings() -> Settings:
         raise ConfigurationError(f"{PREFIX}USAGE_REPORT_PERIOD_HOURS must be a number of hours") from exc
     if period <= 0:
         raise ConfigurationError(f"{PREFIX}USAGE_REPORT_PERIOD_HOURS must be positive")
+    smtp_url = _env("SMTP_URL", "")
+    if smtp_url and not smtp_url.lower().startswith(("smtp://", "smtps://")):
+        raise ConfigurationError(f"{PREFIX}SMTP_URL must start with smtp:// or smtps://")
+    mail_from = _env("MAIL_FROM", "")
+    if smtp_url and not mail_from:
+        raise ConfigurationError(f"{PREFIX}MAIL_FROM must be set when {PREFIX}SMTP_URL is")
+    oidc_issuer = _env("OIDC_ISSUER", "").rstrip("/")
+    oidc_client_id = _env("OIDC_CLIENT_ID", "")
+    oidc_client_secret = _env("OIDC_CLIENT_SECRET", "")
+    oidc_parts = [n for n, v in (("OIDC_ISSUER", oidc_issuer), ("OIDC_CLIENT_ID", oidc_client_id),
+                                 ("OIDC_CLIENT_SECRET", oidc_client_secret)) if not v]
+    if 0 < len(oidc_parts) < 3:
+        raise ConfigurationError("Single sign-on needs all three of its settings: set " +
+                                 " and ".join(PREFIX + n for n in oidc_parts))
+    if _env_bool("OIDC_ONLY", False) and oidc_parts:
+        raise ConfigurationError(f"{PREFIX}OIDC_ONLY needs single sign-on configured ({PREFIX}OIDC_ISSUER ...)")
     return Settings(
         mode=mode,
         data_dir=data_dir,
@@ -234,6 +269,17 @@ def load_settings() -> Settings:
         sql_statement_log=_env("SQL_STATEMENT_LOG", ""),
         trusted_proxies=_parse_trusted_proxies(_env("TRUSTED_PROXIES", "")),
         sign_in_rate_per_minute=_env_int("SIGN_IN_RATE_PER_MINUTE", 20, minimum=1),
+        security_log_days=_env_int("SECURITY_LOG_DAYS", 90, minimum=1),
+        smtp_url=smtp_url,
+        mail_from=mail_from,
+        oidc_issuer=oidc_issuer,
+        oidc_client_id=oidc_client_id,
+        oidc_client_secret=oidc_client_secret,
+        oidc_button_label=_env("OIDC_BUTTON_LABEL", "Sign in with SSO") or "Sign in with SSO",
+        oidc_allowed_domains=tuple(
+            d.strip().lower().lstrip("@") for d in _env("OIDC_ALLOWED_DOMAINS", "").split(",") if d.strip()
+        ),
+        oidc_only=_env_bool("OIDC_ONLY", False),
     )
 
 

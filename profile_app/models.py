@@ -245,3 +245,19 @@ class OutboundClaim(SQLModel, table=True):
     slot: int
     holder: str = Field(max_length=32)
     expires_at: datetime = _time()
+
+
+class SecurityEvent(SQLModel, table=True):
+    """One line of a user's security log (services/security_log.py), written in the transaction of the change it
+    records. Never a secret: the detail names things (a bucket, an access key, a workspace), never their values."""
+
+    __tablename__ = "security_event"
+    __table_args__ = (sa.Index("ix_security_event_user_occurred", "user_id", "occurred_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user_account.id", index=False)
+    kind: str = Field(max_length=40)
+    occurred_at: datetime = _time(default_factory=utcnow, index=True)
+    ip_address: str = Field(default="", max_length=64)
+    browser: str = Field(default="", max_length=120)
+    detail: str = Field(default="", max_length=300)
