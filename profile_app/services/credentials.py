@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 import string
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import jwt
@@ -108,6 +108,8 @@ class TokenIdentity:
     user_id: int
     workspace_id: int
     credential_id: int
+    # Known from the database check that produced this identity, so a token can be issued without reading again.
+    credential_expires_at: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -214,10 +216,6 @@ def _active(now: datetime):
         ApiCredential.revoked_at.is_(None),
         sa.or_(ApiCredential.expires_at.is_(None), ApiCredential.expires_at > now),
     )
-
-
-def _is_active(row: ApiCredential, now: datetime) -> bool:
-    return row.revoked_at is None and (row.expires_at is None or row.expires_at > now)
 
 
 def _summary(row: ApiCredential) -> CredentialSummary:
@@ -394,21 +392,21 @@ def revoke_credentials(user_id: int, access_key: str) -> None:
 # --- logins and tokens ----------------------------------------------------------------------------------------------
 
 
-def _issue_token(row: ApiCredential, expiration_sec: int | None, now: datetime) -> str:
+def _issue_token(identity: TokenIdentity, expiration_sec: int | None, now: datetime) -> str:
     settings = get_settings()
     lifetime = timedelta(days=settings.token_lifetime_days)
     # Compare as numbers first: timedelta(seconds=10**20) itself overflows.
     if expiration_sec is not None and 0 < expiration_sec < lifetime.total_seconds():
         lifetime = timedelta(seconds=expiration_sec)
     expires = now + lifetime
-    if row.expires_at is not None:
-        expires = min(expires, row.expires_at)
+    if identity.credential_expires_at is not None:
+        expires = min(expires, identity.credential_expires_at)
     claims = {
         "iss": JWT_ISSUER,
-        "sub": str(row.user_id),
-        "user": row.user_id,
-        "company": row.workspace_id,
-        "cred": row.id,
+        "sub": str(identity.user_id),
+        "user": identity.user_id,
+        "company": identity.workspace_id,
+        "cred": identity.credential_id,
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
         "api_version": API_VERSION,
@@ -423,63 +421,96 @@ def _issue_token(row: ApiCredential, expiration_sec: int | None, now: datetime) 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
-def _record_use(row: ApiCredential, client_from: str, now: datetime) -> None:
+@dataclass(frozen=True)
+class _Checked:
+    """An active credential as one query found it: who it speaks for, and when it was last used."""
+
+    identity: TokenIdentity
+    secret_hash: str
+    last_used_at: datetime | None
+    last_used_from: str
+
+
+def _active_credential(session: Session, condition, now: datetime) -> _Checked | None:
+    """The credential matching `condition` if it is active and its user still a member of its workspace: one
+    statement (every API call pays for it, and it is read every time, so a revocation counts at once)."""
+    member = sa.exists().where(
+        Membership.user_id == ApiCredential.user_id, Membership.workspace_id == ApiCredential.workspace_id
+    )
+    found = session.execute(
+        sa.select(
+            ApiCredential.id,
+            ApiCredential.user_id,
+            ApiCredential.workspace_id,
+            ApiCredential.expires_at,
+            ApiCredential.secret_hash,
+            ApiCredential.last_used_at,
+            ApiCredential.last_used_from,
+        ).where(
+            condition,
+            ApiCredential.revoked_at.is_(None),
+            sa.or_(ApiCredential.expires_at.is_(None), ApiCredential.expires_at > now),
+            member,
+        )
+    ).first()
+    if found is None:
+        return None
+    return _Checked(
+        identity=TokenIdentity(found.user_id, found.workspace_id, found.id, credential_expires_at=found.expires_at),
+        secret_hash=found.secret_hash,
+        last_used_at=found.last_used_at,
+        last_used_from=found.last_used_from,
+    )
+
+
+def _record_use(checked: _Checked, client_from: str, now: datetime) -> None:
     client_from = (client_from or "").strip()[:FROM_MAX]
-    fresh = row.last_used_at is not None and now - row.last_used_at < LAST_USED_GRANULARITY
-    if fresh and row.last_used_from == client_from:
+    fresh = checked.last_used_at is not None and now - checked.last_used_at < LAST_USED_GRANULARITY
+    if fresh and checked.last_used_from == client_from:
         return
     with transaction() as session:
         session.exec(
             sa.update(ApiCredential)
-            .where(ApiCredential.id == row.id)
+            .where(ApiCredential.id == checked.identity.credential_id)
             .values(last_used_at=now, last_used_from=client_from)
         )
 
 
-def _checked_keys(session: Session, access_key: str, secret_key: str, now: datetime) -> ApiCredential:
-    """The credential these keys name, if the secret matches and it is active (read every time, so a revoked or
-    expired credential is refused at once)."""
+def _checked_keys(session: Session, access_key: str, secret_key: str, now: datetime) -> _Checked:
+    """The active credential these keys name, if the secret matches."""
     access_key = (access_key or "").strip()
     secret_key = (secret_key or "").strip()
     if not access_key or not secret_well_formed(secret_key):
         raise InvalidCredentials()
     digest = security.token_digest(secret_key)
-    row = session.exec(select(ApiCredential).where(ApiCredential.access_key == access_key)).first()
-    if row is None or not security.digests_match(row.secret_hash, digest):
+    checked = _active_credential(session, ApiCredential.access_key == access_key, now)
+    if checked is None or not security.digests_match(checked.secret_hash, digest):
         raise InvalidCredentials()
-    if not _is_active(row, now) or not _is_member(session, row.user_id, row.workspace_id):
-        raise InvalidCredentials()
-    return row
+    return checked
 
 
 def login(access_key: str, secret_key: str, client_from: str = "", expiration_sec: int | None = None) -> str:
     """Exchange an access key and secret for a signed token; records when and from where they were used."""
     now = utcnow()
     with read() as session:
-        row = _checked_keys(session, access_key, secret_key, now)
-    _record_use(row, client_from, now)
-    return _issue_token(row, expiration_sec, now)
+        checked = _checked_keys(session, access_key, secret_key, now)
+    _record_use(checked, client_from, now)
+    return _issue_token(checked.identity, expiration_sec, now)
 
 
 def authenticate_keys(access_key: str, secret_key: str, client_from: str = "") -> TokenIdentity:
     """Who an access key and secret speak for (HTTP Basic on any API call, as ClearML allows); records the use."""
     now = utcnow()
     with read() as session:
-        row = _checked_keys(session, access_key, secret_key, now)
-    _record_use(row, client_from, now)
-    return TokenIdentity(user_id=row.user_id, workspace_id=row.workspace_id, credential_id=row.id)
+        checked = _checked_keys(session, access_key, secret_key, now)
+    _record_use(checked, client_from, now)
+    return checked.identity
 
 
 def issue_token(identity: TokenIdentity, expiration_sec: int | None = None) -> str:
-    """A new token for an identity authenticated a moment ago (auth.login), re-checked against the database."""
-    now = utcnow()
-    with read() as session:
-        row = session.get(ApiCredential, identity.credential_id)
-        if row is None or (row.user_id, row.workspace_id) != (identity.user_id, identity.workspace_id):
-            raise InvalidCredentials()
-        if not _is_active(row, now) or not _is_member(session, row.user_id, row.workspace_id):
-            raise InvalidCredentials()
-        return _issue_token(row, expiration_sec, now)
+    """A new token for an identity that `authenticate_keys` or `authenticate_token` produced in this same request
+    (auth.login): they checked the credential against the database a moment ago, so it is not read again."""
+    return _issue_token(identity, expiration_sec, utcnow())
 
 
 def _decode(token: str) -> dict:
@@ -495,34 +526,41 @@ def _decode(token: str) -> dict:
         raise InvalidCredentials("Invalid or expired token.") from exc
 
 
-def _token_credential(session: Session, token: str, now: datetime) -> ApiCredential:
+def _token_credential(session: Session, token: str, now: datetime) -> _Checked:
     claims = _decode(token)
     try:
         user_id, workspace_id, credential_id = int(claims["user"]), int(claims["company"]), int(claims["cred"])
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidCredentials("Invalid or expired token.") from exc
-    row = session.get(ApiCredential, credential_id)
-    if row is None or row.user_id != user_id or row.workspace_id != workspace_id or not _is_active(row, now):
+    if not all(0 < number < 2**63 for number in (user_id, workspace_id, credential_id)):
+        raise InvalidCredentials("Invalid or expired token.")
+    checked = _active_credential(
+        session,
+        sa.and_(
+            ApiCredential.id == credential_id,
+            ApiCredential.user_id == user_id,
+            ApiCredential.workspace_id == workspace_id,
+        ),
+        now,
+    )
+    if checked is None:
         raise InvalidCredentials()
-    if not _is_member(session, user_id, workspace_id):
-        raise InvalidCredentials()
-    return row
+    return checked
 
 
 def authenticate_token(token: str) -> TokenIdentity:
     """Who a bearer token speaks for, re-checked against the database on every call (revocation is immediate)."""
     with read() as session:
-        row = _token_credential(session, token or "", utcnow())
-    return TokenIdentity(user_id=row.user_id, workspace_id=row.workspace_id, credential_id=row.id)
+        return _token_credential(session, token or "", utcnow()).identity
 
 
 def refresh_token(token: str, client_from: str = "", expiration_sec: int | None = None) -> str:
     """auth.login with a bearer token (the SDK does this when given CLEARML_AUTH_TOKEN): a fresh token."""
     now = utcnow()
     with read() as session:
-        row = _token_credential(session, token or "", now)
-    _record_use(row, client_from, now)
-    return _issue_token(row, expiration_sec, now)
+        checked = _token_credential(session, token or "", now)
+    _record_use(checked, client_from, now)
+    return _issue_token(checked.identity, expiration_sec, now)
 
 
 def get_current_user(identity: TokenIdentity) -> CurrentUser:
