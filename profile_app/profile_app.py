@@ -17,6 +17,7 @@ from profile_app.pages.join import join_page
 from profile_app.pages.login import login_page, signup_page
 from profile_app.pages.not_found import not_found_page
 from profile_app.pages.profile import profile_page
+from profile_app.services.housekeeping import run_pruner
 from profile_app.services.usage_stats import run_reporter
 from profile_app.states.auth_forms import LoginState, SignupState
 from profile_app.states.base import AuthState
@@ -76,6 +77,7 @@ replace_app_wraps(
 )
 app.register_lifespan_task(prepare_database)
 app.register_lifespan_task(run_reporter)  # anonymous usage reports: self-hosted, when enabled and a URL is set
+app.register_lifespan_task(run_pruner)  # hourly: old security events, expired sessions, grants and invitations
 app.add_page(index, route="/", title="Profile", on_load=rx.redirect("/profile"))
 app.add_page(login_page, route="/login", title="Log in · Profile", on_load=LoginState.open_login)
 app.add_page(signup_page, route="/signup", title="Sign up · Profile", on_load=SignupState.open_signup)

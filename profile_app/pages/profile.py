@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from profile_app.components.account_security import password_section, security_log_section, sessions_section
 from profile_app.components.cloud_access import cloud_access_section
 from profile_app.components.credentials import credentials_section
 from profile_app.components.layout import signed_in_page
@@ -28,6 +29,9 @@ SECTIONS: list[Section] = [
     Section("Workspaces & members", "workspaces", workspaces_section),
     Section("App credentials", "credentials", credentials_section),
     Section("Cloud access", "cloud-access", cloud_access_section),
+    Section("Password and sign-in", "sign-in", password_section),
+    Section("Sessions", "sessions", sessions_section),
+    Section("Security log", "security-log", security_log_section),
 ]
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from profile_app.config import get_settings
 from profile_app.db import read, transaction
 from profile_app.models import AuthSession, Membership, ServerSettings, SignInGrant, User, Workspace, utcnow
-from profile_app.services import security, session_cache, throttle
+from profile_app.services import security, security_log, session_cache, throttle
 from profile_app.services.errors import (
     InvalidFields,
     InvalidLogin,
@@ -199,6 +199,9 @@ def authenticate(email: str, password: str, *, address: str = "") -> int:
     password = password if isinstance(password, str) else ""
     if not security.verify_password(user.password_hash if user else None, password):
         throttle.record_failure(subject, address)
+        if user is not None:  # only an existing account has a log to write to
+            with transaction() as session:
+                security_log.record(session, user.id, security_log.EventKind.SIGN_IN_FAILED, ip_address=address)
         raise InvalidLogin()
     # Checked again: guesses sent in parallel all passed the first check before any of their failures counted,
     # and a right guess among them must not get in once the burst has locked the pair.
@@ -240,6 +243,9 @@ def open_session(user_id: int, *, user_agent: str = "", ip_address: str = "") ->
                 user_agent=(user_agent or "")[:USER_AGENT_MAX],
                 ip_address=(ip_address or "")[:IP_ADDRESS_MAX],
             )
+        )
+        security_log.record(
+            session, user_id, security_log.EventKind.SIGNED_IN, ip_address=ip_address, user_agent=user_agent
         )
     return token
 
@@ -290,7 +296,16 @@ def end_session(digest: str) -> None:
         return
     session_cache.forget(digest)
     with transaction() as session:
-        session.exec(sa.delete(AuthSession).where(AuthSession.token_hash == digest))
+        row = session.exec(select(AuthSession).where(AuthSession.token_hash == digest)).first()
+        if row is not None:
+            session.delete(row)
+            security_log.record(
+                session,
+                row.user_id,
+                security_log.EventKind.SIGNED_OUT,
+                ip_address=row.ip_address,
+                user_agent=row.user_agent,
+            )
 
 
 def sign_out(token: str) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from profile_app.db import read, transaction
 from profile_app.models import CloudCredential, utcnow
-from profile_app.services import crypto, outbound, storage_providers
+from profile_app.services import crypto, outbound, security_log, storage_providers
 from profile_app.services.cloud_validation import (
     SECRET_FIELD,
     TOKEN_FIELD,
@@ -168,7 +168,13 @@ def _insert(session: Session, user_id: int, valid: ValidCloudAccess, request_key
     _set_token(row, valid.token)
     session.add(row)
     session.flush()
+    security_log.record(session, user_id, security_log.EventKind.CLOUD_ACCESS_ADDED, detail=_where(row))
     return row
+
+
+def _where(row: CloudCredential) -> str:
+    """What the security log says about a cloud-access row: its bucket and host, never its keys."""
+    return f"{row.bucket} ({row.endpoint})" if row.endpoint else row.bucket
 
 
 def _apply(row: CloudCredential, valid: ValidCloudAccess, *, clear_token: bool = False) -> None:
@@ -248,7 +254,9 @@ def edit_cloud_access(
 
 def remove_cloud_access(user_id: int, row_id: int) -> None:
     with transaction() as session:
-        session.delete(_owned_row(session, user_id, row_id))
+        row = _owned_row(session, user_id, row_id)
+        session.delete(row)
+        security_log.record(session, user_id, security_log.EventKind.CLOUD_ACCESS_REMOVED, detail=_where(row))
 
 
 def replace_cloud_access(
@@ -299,6 +307,7 @@ def replace_cloud_access(
         for row in stored.values():
             if row.provider in providers and row.id not in kept:
                 session.delete(row)
+                security_log.record(session, user_id, security_log.EventKind.CLOUD_ACCESS_REMOVED, detail=_where(row))
         session.flush()
         return tuple(_row_view(row) for row in result)
 

@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 from profile_app.config import APP_VERSION, get_settings
 from profile_app.db import read, transaction
 from profile_app.models import ApiCredential, Membership, User, Workspace, utcnow
-from profile_app.services import security
+from profile_app.services import security, security_log
 from profile_app.services.errors import (
     DomainError,
     InvalidFields,
@@ -346,6 +346,7 @@ def create_credentials(
             request_key=request_key,
         )
         session.add(row)
+        security_log.record(session, user_id, security_log.EventKind.CREDENTIALS_CREATED, detail=access_key)
     return NewCredentials(
         access_key=access_key,
         secret_key=secret_key,
@@ -387,6 +388,7 @@ def revoke_credentials(user_id: int, access_key: str) -> None:
         row = _own_credential(session, user_id, access_key, lock=True)
         row.revoked_at = utcnow()
         session.add(row)
+        security_log.record(session, user_id, security_log.EventKind.CREDENTIALS_REVOKED, detail=row.access_key)
 
 
 # --- logins and tokens ----------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from profile_app.config import get_settings
 from profile_app.db import read, transaction
 from profile_app.models import ApiCredential, Invitation, Membership, User, Workspace, WorkspaceRemoval, utcnow
-from profile_app.services import security
+from profile_app.services import security, security_log
 from profile_app.services.errors import (
     DomainError,
     LimitReached,
@@ -385,6 +385,8 @@ def remove_member(user_id: int, member_user_id: int, workspace_id: int | None = 
         else:
             removal.removed_at = now
             session.add(removal)
+        workspace_name = session.get(Workspace, workspace_id).name
+        security_log.record(session, member_user_id, security_log.EventKind.WORKSPACE_REMOVED, detail=workspace_name)
 
 
 def _removed_after(session: Session, invitation: Invitation, user_id: int | None) -> bool:
@@ -413,6 +415,7 @@ def leave_workspace(user_id: int, workspace_id: int | None = None) -> str:
         if membership.role == OWNER:
             raise PermissionDenied("The owner cannot leave their workspace.")
         _drop_membership(session, _user(session, user_id), workspace_id)
+        security_log.record(session, user_id, security_log.EventKind.WORKSPACE_LEFT, detail=workspace.name)
         return workspace.name
 
 
@@ -598,4 +601,5 @@ def join_workspace(user_id: int, token: str) -> int:
         session.exec(sa.update(Invitation).where(Invitation.id == invitation.id).values(uses=Invitation.uses + 1))
         user.active_workspace_id = workspace.id
         session.add(user)
+        security_log.record(session, user_id, security_log.EventKind.WORKSPACE_JOINED, detail=workspace.name)
         return workspace.id

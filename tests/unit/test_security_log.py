@@ -4,10 +4,13 @@ than its detail allows, pruned after PROFILE_SECURITY_LOG_DAYS; and user agents 
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from profile_app import db
 from profile_app.models import SecurityEvent, utcnow
-from profile_app.services import accounts, security_log, user_agents
+from profile_app.services import accounts, cloud_access, credentials, security_log, user_agents, workspaces
+from profile_app.services.errors import InvalidLogin, LimitReached
+from profile_app.services.idempotency import new_request_key
 from profile_app.services.security_log import EventKind
 
 SAFARI_MAC = (
@@ -83,3 +86,110 @@ def test_prune_drops_events_older_than_the_setting(database):
     assert security_log.prune(now) == 1
     with db.read() as session:
         assert [row.kind for row in session.query(SecurityEvent).all()] == [EventKind.SIGNED_OUT]
+
+
+# --- the events the existing features write, each in the transaction of its change --------------------------------
+
+
+def _kinds(user_id: int) -> list[str]:
+    return [entry.kind for entry in security_log.list_events(user_id).entries]
+
+
+def test_sign_in_and_sign_out_are_logged_with_address_and_browser(database):
+    user_id = _user(database)
+    token = accounts.sign_in("ada@example.com", "correct horse battery", address="203.0.113.9", user_agent=SAFARI_MAC)
+    signed_in = security_log.list_events(user_id).entries[0]
+    assert (signed_in.kind, signed_in.ip_address, signed_in.browser) == (
+        EventKind.SIGNED_IN, "203.0.113.9", "Safari on macOS"
+    )
+    accounts.sign_out(token)
+    signed_out = security_log.list_events(user_id).entries[0]
+    assert (signed_out.kind, signed_out.ip_address, signed_out.browser) == (
+        EventKind.SIGNED_OUT, "203.0.113.9", "Safari on macOS"
+    )
+    accounts.sign_out(token)  # already gone: nothing more to log
+    assert _kinds(user_id) == [EventKind.SIGNED_OUT, EventKind.SIGNED_IN]
+
+
+def test_a_redeemed_sign_in_grant_logs_the_sign_in(database):
+    user_id = _user(database)
+    grant = accounts.issue_sign_in_grant(user_id, "/profile")
+    accounts.redeem_sign_in_grant(grant, user_agent=CHROME_WINDOWS, ip_address="198.51.100.7")
+    entry = security_log.list_events(user_id).entries[0]
+    assert (entry.kind, entry.browser, entry.ip_address) == (EventKind.SIGNED_IN, "Chrome on Windows", "198.51.100.7")
+
+
+def test_failed_sign_in_is_logged_for_an_existing_account_only(database):
+    user_id = _user(database)
+    with pytest.raises(InvalidLogin):
+        accounts.authenticate("ada@example.com", "wrong password!!", address="203.0.113.5")
+    with pytest.raises(InvalidLogin):
+        accounts.authenticate("nobody@example.com", "wrong password!!", address="203.0.113.5")
+    entry = security_log.list_events(user_id).entries[0]
+    assert (entry.kind, entry.ip_address) == (EventKind.SIGN_IN_FAILED, "203.0.113.5")
+    assert "wrong password" not in repr(entry)
+    with db.read() as session:
+        assert len(session.exec(select(SecurityEvent)).all()) == 1  # the unknown email wrote nothing anywhere
+
+
+def test_api_credentials_created_and_revoked_are_logged_by_access_key_never_the_secret(database):
+    user_id = _user(database)
+    new = credentials.create_credentials(user_id, label="ci", request_key=new_request_key())
+    credentials.revoke_credentials(user_id, new.access_key)
+    revoked, created = security_log.list_events(user_id).entries[:2]
+    assert (created.kind, created.detail) == (EventKind.CREDENTIALS_CREATED, new.access_key)
+    assert (revoked.kind, revoked.detail) == (EventKind.CREDENTIALS_REVOKED, new.access_key)
+    assert new.secret_key not in repr(security_log.list_events(user_id))
+
+
+def test_a_failed_creation_logs_nothing(database):
+    database(CREDENTIALS_LIMIT="1")
+    user_id = _user(database)
+    credentials.create_credentials(user_id, request_key=new_request_key())
+    with pytest.raises(LimitReached):
+        credentials.create_credentials(user_id, request_key=new_request_key())
+    assert _kinds(user_id).count(EventKind.CREDENTIALS_CREATED) == 1
+
+
+def test_cloud_access_added_and_removed_are_logged_by_bucket_never_the_secret(database):
+    user_id = _user(database)
+    secret = "cloudSecret" + "s" * 30
+    row = cloud_access.add_cloud_access(
+        user_id,
+        cloud_access.CloudAccessInput(provider="s3", bucket="ada-artifacts", key="AKIAADAADAADAADA0001", secret=secret),
+    )
+    cloud_access.remove_cloud_access(user_id, row.id)
+    removed, added = security_log.list_events(user_id).entries[:2]
+    assert (added.kind, added.detail) == (EventKind.CLOUD_ACCESS_ADDED, "ada-artifacts")
+    assert (removed.kind, removed.detail) == (EventKind.CLOUD_ACCESS_REMOVED, "ada-artifacts")
+    assert secret not in repr(security_log.list_events(user_id))
+
+
+def test_cloud_access_replaced_through_the_api_logs_what_went_and_came(database):
+    user_id = _user(database)
+    first = cloud_access.CloudAccessInput(provider="s3", bucket="old-bucket", key="AKIAADAADAADAADA0001", secret="s1")
+    cloud_access.add_cloud_access(user_id, first)
+    second = cloud_access.CloudAccessInput(provider="s3", bucket="new-bucket", key="AKIAADAADAADAADA0001", secret="s2")
+    cloud_access.replace_cloud_access(user_id, ["s3"], [second])
+    logged = {(e.kind, e.detail) for e in security_log.list_events(user_id).entries}
+    assert (EventKind.CLOUD_ACCESS_ADDED, "new-bucket") in logged
+    assert (EventKind.CLOUD_ACCESS_REMOVED, "old-bucket") in logged
+
+
+def test_joining_leaving_and_being_removed_from_a_workspace_are_logged(database):
+    owner = _user(database)
+    bob = accounts.sign_up("Bob Builder", "bob@example.com", "correct horse battery")
+    carol = accounts.sign_up("Carol Coder", "carol@example.com", "correct horse battery")
+    team = "Ada Lovelace's workspace"
+    for member in (bob, carol):
+        link = workspaces.create_invitation(owner, request_key=new_request_key()).link
+        workspaces.join_workspace(member, link.rsplit("/", 1)[1])
+        entry = security_log.list_events(member).entries[0]
+        assert (entry.kind, entry.detail) == (EventKind.WORKSPACE_JOINED, team)
+    workspaces.leave_workspace(bob)
+    entry = security_log.list_events(bob).entries[0]
+    assert (entry.kind, entry.detail) == (EventKind.WORKSPACE_LEFT, team)
+    workspaces.remove_member(owner, carol)
+    entry = security_log.list_events(carol).entries[0]
+    assert (entry.kind, entry.detail) == (EventKind.WORKSPACE_REMOVED, team)  # in the removed user's own log
+    assert EventKind.WORKSPACE_REMOVED not in _kinds(owner)
