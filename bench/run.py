@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("Member limit race", [sys.executable, "-m", "bench.bench_member_race"]),
     ("Memory: backend RSS, 0 vs 100 sessions", [sys.executable, "-m", "bench.bench_memory"]),
     ("Revoked session on another worker", [sys.executable, "-m", "bench.bench_revocation"]),
+    ("Sign-in with two-factor vs without", [sys.executable, "-m", "bench.bench_two_factor"]),
 ]
 
 

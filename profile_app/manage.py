@@ -17,17 +17,21 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _rotate_encryption_key(_args: argparse.Namespace) -> int:
-    """Re-encrypt stored cloud secrets with the first key of PROFILE_ENCRYPTION_KEYS; the others still decrypt."""
+    """Re-encrypt stored cloud secrets and two-factor secrets with the first key of PROFILE_ENCRYPTION_KEYS; the
+    others still decrypt."""
+    from profile_app.services import two_factor
     from profile_app.services.cloud_access import reencrypt_all_secrets
     from profile_app.services.errors import DomainError
 
     try:
         report = reencrypt_all_secrets()
+        totp_report = two_factor.reencrypt_all_secrets()
     except DomainError as error:
         print(f"Rotation stopped: {error.message}", file=sys.stderr)
         return 1
     print(
-        f"Re-encrypted {report.reencrypted} of {report.rows} cloud access rows with key {report.key_id!r}. "
+        f"Re-encrypted {report.reencrypted} of {report.rows} cloud access rows and {totp_report.reencrypted} of "
+        f"{totp_report.rows} two-factor secrets with key {report.key_id!r}. "
         "Keys after the first in PROFILE_ENCRYPTION_KEYS can now be removed."
     )
     return 0
@@ -53,7 +57,7 @@ COMMANDS = {
     "migrate": (_migrate, "upgrade the database schema to the newest revision"),
     "rotate-encryption-key": (
         _rotate_encryption_key,
-        "re-encrypt every stored cloud secret with the current (first) key of PROFILE_ENCRYPTION_KEYS",
+        "re-encrypt every stored cloud and two-factor secret with the current (first) key of PROFILE_ENCRYPTION_KEYS",
     ),
     "reset-link": (_reset_link, "print a password reset link for the account with this email"),
 }

@@ -73,6 +73,12 @@ class User(SQLModel, table=True):
     # No foreign key (it would make user and workspace refer to each other); services only ever set it to a
     # workspace the user is a member of, and fall back to the personal one when it no longer is.
     active_workspace_id: int | None = None
+    # Two-factor sign-in (services/two_factor.py): the TOTP secret as AES-GCM ciphertext bound to this user ("" =
+    # off), the one being set up (until a code confirms it), and the last time step accepted (a code is used once).
+    totp_secret_ciphertext: str = Field(default="", sa_type=sa.Text)
+    totp_pending_ciphertext: str = Field(default="", sa_type=sa.Text)
+    totp_enabled_at: datetime | None = _time(nullable=True, default=None)
+    totp_last_step: int = Field(default=0, sa_type=sa.BigInteger)
 
 
 class AuthSession(SQLModel, table=True):
@@ -276,3 +282,32 @@ class PasswordReset(SQLModel, table=True):
     expires_at: datetime = _time()
     used_at: datetime | None = _time(nullable=True, default=None)
     created_by: int | None = _fk("user_account.id", nullable=True, ondelete="SET NULL", index=False)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One of the ten single-use codes that stand in for an authenticator app: only its HMAC-SHA256 (keyed with
+    the server's secret key) is stored; `used_at` marks it spent."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_hash", name="uq_recovery_code_user_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user_account.id", index=False)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = _time(default_factory=utcnow)
+    used_at: datetime | None = _time(nullable=True, default=None)
+
+
+class TwoFactorChallenge(SQLModel, table=True):
+    """A right password for an account with two-factor sign-in on, waiting for its authentication code. Only the
+    sha256 of its token is stored; it lives five minutes, allows a few wrong codes, and is used once."""
+
+    __tablename__ = "two_factor_challenge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user_account.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    next_path: str = Field(default="/profile", max_length=2048)
+    attempts: int = 0
+    created_at: datetime = _time(default_factory=utcnow)
+    expires_at: datetime = _time(index=True)

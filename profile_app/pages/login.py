@@ -7,7 +7,9 @@ import reflex as rx
 
 from profile_app.components.forms import field_error, invalid_props, labeled_input, submit_button
 from profile_app.components.layout import public_card
+from profile_app.components.two_factor import sign_in_code_step, sign_in_restart_notice
 from profile_app.states.auth_forms import LOG_IN, SIGN_UP, LoginState, SignupState
+from profile_app.states.two_factor import SignInCodeState
 
 
 def _next_suffix(state) -> rx.Var:
@@ -29,26 +31,31 @@ def _login_field(label: str, name: str, **props) -> rx.Component:
 def login_page() -> rx.Component:
     return public_card(
         rx.heading("Log in", size="6", as_="h1"),
-        rx.form(
-            rx.vstack(
-                _login_field("Email", "email", type="email", auto_complete="username", required=True),
-                _login_field("Password", "password", type="password", auto_complete="current-password", required=True),
-                field_error(LoginState.login_error, "login"),
-                submit_button("Log in", LOG_IN, width="100%"),
-                rx.link("Forgot password?", href="/forgot", size="2", underline="always"),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=[LOG_IN.start, LoginState.log_in],
-            reset_on_submit=False,
-            no_validate=True,
-            width="100%",
-        ),
+        sign_in_restart_notice(),
+        rx.cond(SignInCodeState.asking_code, sign_in_code_step(), _password_form()),
         rx.text(
             "New here? ",
             rx.link("Create an account", href="/signup" + _next_suffix(LoginState), underline="always"),
             size="2",
         ),
+    )
+
+
+def _password_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            _login_field("Email", "email", type="email", auto_complete="username", required=True),
+            _login_field("Password", "password", type="password", auto_complete="current-password", required=True),
+            field_error(LoginState.login_error, "login"),
+            submit_button("Log in", LOG_IN, width="100%"),
+            rx.link("Forgot password?", href="/forgot", size="2", underline="always"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=[LOG_IN.start, LoginState.log_in],
+        reset_on_submit=False,
+        no_validate=True,
+        width="100%",
     )
 
 

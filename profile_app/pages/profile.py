@@ -19,6 +19,7 @@ from profile_app.components.credentials import credentials_section
 from profile_app.components.layout import signed_in_page
 from profile_app.components.preferences import identity_section, preferences_section, usage_data_section
 from profile_app.components.sections import Section, render_sections, section_nav
+from profile_app.components.two_factor import two_factor_section
 from profile_app.components.workspaces import workspaces_section
 from profile_app.states.base import AuthState
 
@@ -30,6 +31,7 @@ SECTIONS: list[Section] = [
     Section("App credentials", "credentials", credentials_section),
     Section("Cloud access", "cloud-access", cloud_access_section),
     Section("Password and sign-in", "sign-in", password_section),
+    Section("Two-factor sign-in", "two-factor", two_factor_section),
     Section("Sessions", "sessions", sessions_section),
     Section("Security log", "security-log", security_log_section),
 ]

@@ -12,12 +12,22 @@ from sqlmodel import Session, select
 
 from profile_app.config import get_settings
 from profile_app.db import read, transaction
-from profile_app.models import AuthSession, Membership, ServerSettings, SignInGrant, User, Workspace, utcnow
+from profile_app.models import (
+    AuthSession,
+    Membership,
+    ServerSettings,
+    SignInGrant,
+    TwoFactorChallenge,
+    User,
+    Workspace,
+    utcnow,
+)
 from profile_app.services import security, security_log, session_cache, throttle
 from profile_app.services.errors import (
     InvalidFields,
     InvalidLogin,
     NotSignedIn,
+    SecondFactorRequired,
     SignupClosed,
     ValidationFailed,
 )
@@ -251,8 +261,12 @@ def open_session(user_id: int, *, user_agent: str = "", ip_address: str = "") ->
 
 
 def sign_in(email: str, password: str, *, address: str = "", user_agent: str = "") -> str:
-    """Password check and a new session in one call (the HTTP door and the tests use it); returns the token."""
+    """Password check and a new session in one call (the HTTP door and the tests use it); returns the token.
+    Refused for an account with two-factor sign-in on: its sessions open only through services/two_factor.py."""
     user_id = authenticate(email, password, address=address)
+    with read() as session:
+        if session.exec(select(User.totp_enabled_at).where(User.id == user_id)).first() is not None:
+            raise SecondFactorRequired()
     return open_session(user_id, user_agent=user_agent, ip_address=address)
 
 
@@ -372,4 +386,5 @@ def purge_expired_sessions(now: datetime | None = None) -> int:
     with transaction() as session:
         sessions = session.exec(sa.delete(AuthSession).where(AuthSession.expires_at <= now)).rowcount or 0
         grants = session.exec(sa.delete(SignInGrant).where(SignInGrant.expires_at <= now)).rowcount or 0
-        return sessions + grants
+        challenges = session.exec(sa.delete(TwoFactorChallenge).where(TwoFactorChallenge.expires_at <= now)).rowcount
+        return sessions + grants + (challenges or 0)

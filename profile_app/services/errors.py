@@ -48,6 +48,13 @@ class InvalidLogin(DomainError):
         super().__init__(message, field=field)
 
 
+class SecondFactorRequired(InvalidLogin):
+    """The password was right but the account has two-factor sign-in on: a password alone opens no session."""
+
+    def __init__(self):
+        super().__init__("This account uses two-factor sign-in. Log in on the web page with an authentication code.")
+
+
 class AccountLocked(DomainError):
     """Too many failed sign-ins; the message says for how long."""
 

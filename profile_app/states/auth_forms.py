@@ -6,11 +6,12 @@ from __future__ import annotations
 import reflex as rx
 
 from profile_app.config import get_settings
-from profile_app.services import accounts
+from profile_app.services import accounts, two_factor
 from profile_app.services.errors import DomainError
 from profile_app.services.navigation import safe_next
 from profile_app.states.base import AuthState, off_the_event_loop, start_session
 from profile_app.states.busy import Pending, settles
+from profile_app.states.two_factor import SignInCodeState
 
 LOG_IN = Pending("log_in")
 SIGN_UP = Pending("sign_up")
@@ -24,10 +25,11 @@ class LoginState(AuthState):
         return safe_next(self.router.url.query_parameters.get("next"))
 
     @rx.event
-    def open_login(self):
-        """on_load of /login: a signed-in visitor goes straight on."""
+    async def open_login(self):
+        """on_load of /login: a signed-in visitor goes straight on; a second step left half-done ends."""
         self.login_error = ""
         self.hosted = get_settings().hosted
+        (await self.get_state(SignInCodeState))._forget()
         if self._user_id() is not None:
             return rx.redirect(self._next())
         return None
@@ -46,6 +48,10 @@ class LoginState(AuthState):
         except DomainError as error:
             self.login_error = error.message
             self._focus("password")
+            return None
+        challenge = two_factor.start_sign_in(user_id, self._next())
+        if challenge is not None:  # two-factor sign-in is on: no grant until a code is verified
+            (await self.get_state(SignInCodeState))._ask(challenge)
             return None
         accounts.end_session(self._session_digest())  # a previous session in this browser ends here
         return start_session(accounts.issue_sign_in_grant(user_id, self._next()))

@@ -123,7 +123,7 @@ def _seed_victim(app) -> dict:
         "strings": strings,
         "form_keys": [
             "name", "email", "password", "label", "bucket", "key", "secret", "region", "host", "url",
-            "new_password", "confirm_password",
+            "new_password", "confirm_password", "code",
         ],
     }
 
@@ -182,6 +182,18 @@ def _seed_password_reset(victim_id: int) -> tuple[list[str], list[str]]:
     return [link.rsplit("/", 1)[1]], []
 
 
+def _seed_two_factor(victim_id: int) -> tuple[list[str], list[str]]:
+    """Two-factor on (secret and recovery codes never come back), a pending second step of a sign-in."""
+    import pyotp
+
+    from profile_app.services import two_factor
+
+    key = two_factor.begin_setup(victim_id)
+    codes = two_factor.confirm_setup(victim_id, pyotp.TOTP(key.secret).now())
+    challenge = two_factor.start_sign_in(victim_id, "/profile")
+    return [key.secret, key.grouped, challenge, *codes], list(codes[:2])
+
+
 # Each feature's seeder: f(victim_id) -> (secret values that must never come back, identifiers to try as input).
 _EXTRA_SEEDS: list = [
     _seed_credentials,
@@ -189,6 +201,7 @@ _EXTRA_SEEDS: list = [
     _seed_invitation,
     _seed_preferences_document,
     _seed_password_reset,
+    _seed_two_factor,
 ]
 
 
