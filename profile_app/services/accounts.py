@@ -15,6 +15,7 @@ from profile_app.db import read, transaction
 from profile_app.models import AuthSession, Membership, ServerSettings, SignInGrant, User, Workspace, utcnow
 from profile_app.services import security, session_cache, throttle
 from profile_app.services.errors import (
+    AccountDisabled,
     InvalidFields,
     InvalidLogin,
     NotSignedIn,
@@ -204,6 +205,9 @@ def authenticate(email: str, password: str, *, address: str = "") -> int:
     # and a right guess among them must not get in once the burst has locked the pair.
     throttle.guard(subject, address)
     throttle.clear_failures(subject, address)
+    # Only after the right password: a stranger guessing cannot learn that an account exists or is disabled.
+    if user.disabled_at is not None:
+        raise AccountDisabled()
     if security.needs_rehash(user.password_hash):
         rehash = security.hash_password(password)
         with transaction() as session:
@@ -230,6 +234,13 @@ def open_session(user_id: int, *, user_agent: str = "", ip_address: str = "") ->
     token = security.new_token()
     now = utcnow()
     with transaction() as session:
+        # Records the sign-in for the Users list and, in the same statement, refuses a disabled account (a grant
+        # issued just before an administrator disabled it must not open a session after).
+        signed_in = session.exec(
+            sa.update(User).where(User.id == user_id, User.disabled_at.is_(None)).values(last_sign_in_at=now)
+        )
+        if not signed_in.rowcount:
+            raise AccountDisabled()
         session.add(
             AuthSession(
                 user_id=user_id,

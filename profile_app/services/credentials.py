@@ -238,6 +238,17 @@ def _is_member(session: Session, user_id: int, workspace_id: int) -> bool:
     return found is not None
 
 
+def _may_authenticate(session: Session, user_id: int, workspace_id: int) -> bool:
+    """A login or token speaks for the user only while they are a member of its workspace and their account is
+    not disabled (services/administration.py); read on every use, so both take effect at once."""
+    found = session.exec(
+        select(Membership.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.user_id == user_id, Membership.workspace_id == workspace_id, User.disabled_at.is_(None))
+    ).first()
+    return found is not None
+
+
 def _resolve_workspace(session: Session, user_id: int, workspace_id: int | None) -> int:
     """The given workspace (API callers act in their token's) or the user's active one; must be a member."""
     if workspace_id is None:
@@ -447,7 +458,7 @@ def _checked_keys(session: Session, access_key: str, secret_key: str, now: datet
     row = session.exec(select(ApiCredential).where(ApiCredential.access_key == access_key)).first()
     if row is None or not security.digests_match(row.secret_hash, digest):
         raise InvalidCredentials()
-    if not _is_active(row, now) or not _is_member(session, row.user_id, row.workspace_id):
+    if not _is_active(row, now) or not _may_authenticate(session, row.user_id, row.workspace_id):
         raise InvalidCredentials()
     return row
 
@@ -477,7 +488,7 @@ def issue_token(identity: TokenIdentity, expiration_sec: int | None = None) -> s
         row = session.get(ApiCredential, identity.credential_id)
         if row is None or (row.user_id, row.workspace_id) != (identity.user_id, identity.workspace_id):
             raise InvalidCredentials()
-        if not _is_active(row, now) or not _is_member(session, row.user_id, row.workspace_id):
+        if not _is_active(row, now) or not _may_authenticate(session, row.user_id, row.workspace_id):
             raise InvalidCredentials()
         return _issue_token(row, expiration_sec, now)
 
@@ -504,7 +515,7 @@ def _token_credential(session: Session, token: str, now: datetime) -> ApiCredent
     row = session.get(ApiCredential, credential_id)
     if row is None or row.user_id != user_id or row.workspace_id != workspace_id or not _is_active(row, now):
         raise InvalidCredentials()
-    if not _is_member(session, user_id, workspace_id):
+    if not _may_authenticate(session, user_id, workspace_id):
         raise InvalidCredentials()
     return row
 
