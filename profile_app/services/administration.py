@@ -202,9 +202,7 @@ def list_users(actor_id: int) -> UsersOverview:
         columns.append(two_factor.label("two_factor"))
     with read() as session:
         _require_administrator(session, actor_id)
-        rows = session.exec(
-            select(*columns).order_by(User.is_admin.desc(), sa.func.lower(User.name), User.id)
-        ).all()
+        rows = session.exec(select(*columns).order_by(User.is_admin.desc(), sa.func.lower(User.name), User.id)).all()
     return UsersOverview(
         viewer_id=actor_id,
         users=tuple(
