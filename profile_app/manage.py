@@ -33,20 +33,41 @@ def _rotate_encryption_key(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _reset_link(args: argparse.Namespace) -> int:
+    """Print a one-hour, single-use password reset link for the account with this email (for servers without
+    mail, or a person who cannot receive it). Anyone holding the link can set the password: hand it over privately."""
+    from profile_app.services.errors import DomainError
+    from profile_app.services.password_reset import create_reset_link_for_email
+
+    try:
+        link = create_reset_link_for_email(args.email)
+    except DomainError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    print("Password reset link (valid for 1 hour, works once):", file=sys.stderr)
+    print(link)
+    return 0
+
+
 COMMANDS = {
     "migrate": (_migrate, "upgrade the database schema to the newest revision"),
     "rotate-encryption-key": (
         _rotate_encryption_key,
         "re-encrypt every stored cloud secret with the current (first) key of PROFILE_ENCRYPTION_KEYS",
     ),
+    "reset-link": (_reset_link, "print a password reset link for the account with this email"),
 }
+# Arguments of the commands that take any (name: ((argument, help), ...)).
+ARGUMENTS = {"reset-link": (("email", "the account's email address"),)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m profile_app.manage", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
-        sub.add_parser(name, help=help_text)
+        command = sub.add_parser(name, help=help_text)
+        for argument, argument_help in ARGUMENTS.get(name, ()):
+            command.add_argument(argument, help=argument_help)
     args = parser.parse_args(argv)
     return COMMANDS[args.command][0](args)
 

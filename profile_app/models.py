@@ -265,3 +265,18 @@ class SecurityEvent(SQLModel, table=True):
     ip_address: str = Field(default="", max_length=64)
     browser: str = Field(default="", max_length=120)
     detail: str = Field(default="", max_length=300)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A password reset link (services/password_reset.py): only the sha256 of its 256-bit token is stored; valid
+    for an hour and once (`used_at`). `created_by` is the administrator who made it, None when the user asked."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user_account.id")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _time(default_factory=utcnow)
+    expires_at: datetime = _time()
+    used_at: datetime | None = _time(nullable=True, default=None)
+    created_by: int | None = _fk("user_account.id", nullable=True, ondelete="SET NULL", index=False)

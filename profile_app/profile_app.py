@@ -16,6 +16,7 @@ from profile_app.config import get_settings
 from profile_app.pages.join import join_page
 from profile_app.pages.login import login_page, signup_page
 from profile_app.pages.not_found import not_found_page
+from profile_app.pages.password_reset import forgot_page, reset_page
 from profile_app.pages.profile import profile_page
 from profile_app.services.usage_stats import run_reporter
 from profile_app.states.auth_forms import LoginState, SignupState
@@ -23,6 +24,7 @@ from profile_app.states.base import AuthState
 from profile_app.states.busy import UNEXPECTED_FAILURE
 from profile_app.states.event_guard import MarkerGuard, frontend_exception_logger
 from profile_app.states.framework import replace_app_wraps
+from profile_app.states.password_reset import ForgotPasswordState, ResetPasswordState
 from profile_app.states.workspaces import JoinState
 
 
@@ -86,4 +88,10 @@ app.add_page(
     on_load=AuthState.open_profile,
 )
 app.add_page(join_page, route="/join/[token]", title="Join a workspace · Profile", on_load=JoinState.open_join)
+app.add_page(
+    forgot_page, route="/forgot", title="Reset your password · Profile", on_load=ForgotPasswordState.open_forgot
+)
+app.add_page(
+    reset_page, route="/reset/[token]", title="Set a new password · Profile", on_load=ResetPasswordState.open_reset
+)
 app.add_page(not_found_page, route="404", title="Page not found · Profile")

@@ -35,6 +35,7 @@ def login_page() -> rx.Component:
                 _login_field("Password", "password", type="password", auto_complete="current-password", required=True),
                 field_error(LoginState.login_error, "login"),
                 submit_button("Log in", LOG_IN, width="100%"),
+                rx.link("Forgot password?", href="/forgot", size="2", underline="always"),
                 spacing="3",
                 width="100%",
             ),

@@ -167,6 +167,58 @@ def test_every_join_state(hosted_app, new_context, scheme):
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_password_reset_state(hosted_app, new_context, scheme):
+    """/forgot without mail, and /reset/<token>: the form (also with its errors), done, used, expired, not valid.
+    (/forgot with mail, its error and its answer: tests/e2e/test_password_reset.py, on a server that sends mail.)"""
+    with hosted_app.services():
+        from profile_app import db
+        from profile_app.models import PasswordReset
+        from profile_app.services import password_reset
+
+        demo = seed_demo(name="Reset Person")
+        link, expired = (password_reset.create_reset_link(demo.user_id) for _ in range(2))
+        with db.transaction() as session:
+            session.execute(
+                sa.update(PasswordReset)
+                .where(PasswordReset.token_hash == _reset_token_digest(expired))
+                .values(expires_at=PasswordReset.created_at - timedelta(seconds=1))
+            )
+    page = new_context(color_scheme=scheme).new_page()
+    page.goto(f"{hosted_app.base_url}/forgot")
+    expect(page.get_by_role("heading", name="Reset your password", level=1)).to_be_visible()
+    expect(page.get_by_text("Email is not set up on this server")).to_be_visible()
+    assert_accessible(page, f"/forgot without mail ({scheme})")
+
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Set a new password", level=1)).to_be_visible()
+    assert_accessible(page, f"/reset form ({scheme})")
+    page.get_by_label("New password", exact=True).fill("short")
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.locator("#new_password-error")).to_be_visible()
+    assert_accessible(page, f"/reset with an error ({scheme})")
+    page.get_by_label("New password", exact=True).fill(PASSWORD + " renewed")
+    page.get_by_label("Confirm new password").fill(PASSWORD + " renewed")
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.get_by_role("heading", name="Password changed", level=1)).to_be_visible()
+    assert_accessible(page, f"/reset done ({scheme})")
+
+    for url, heading in (
+        (link, "Reset link already used"),
+        (expired, "Reset link expired"),
+        (f"{hosted_app.base_url}/reset/not-a-real-token", "Reset link not valid"),
+    ):
+        page.goto(url)
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        assert_accessible(page, f"/reset: {heading} ({scheme})")
+
+
+def _reset_token_digest(link: str) -> str:
+    from profile_app.services import security
+
+    return security.token_digest(link.rsplit("/", 1)[1])
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
 def test_self_hosted_profile_and_join(self_hosted_app, new_context, scheme):
     with self_hosted_app.services():
         from profile_app import db

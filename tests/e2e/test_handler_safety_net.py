@@ -121,7 +121,10 @@ def _seed_victim(app) -> dict:
         "name": "Victoria Private",
         "secrets": secrets_seen,
         "strings": strings,
-        "form_keys": ["name", "email", "password", "label", "bucket", "key", "secret", "region", "host", "url"],
+        "form_keys": [
+            "name", "email", "password", "label", "bucket", "key", "secret", "region", "host", "url",
+            "new_password", "confirm_password",
+        ],
     }
 
 
@@ -171,8 +174,22 @@ def _seed_preferences_document(victim_id: int) -> tuple[list[str], list[str]]:
     return [private], []
 
 
+def _seed_password_reset(victim_id: int) -> tuple[list[str], list[str]]:
+    """An outstanding reset link of the victim's: no handler may spend it, and its token never comes back."""
+    from profile_app.services import password_reset
+
+    link = password_reset.create_reset_link(victim_id)
+    return [link.rsplit("/", 1)[1]], []
+
+
 # Each feature's seeder: f(victim_id) -> (secret values that must never come back, identifiers to try as input).
-_EXTRA_SEEDS: list = [_seed_credentials, _seed_cloud_access, _seed_invitation, _seed_preferences_document]
+_EXTRA_SEEDS: list = [
+    _seed_credentials,
+    _seed_cloud_access,
+    _seed_invitation,
+    _seed_preferences_document,
+    _seed_password_reset,
+]
 
 
 @pytest.fixture(scope="module")

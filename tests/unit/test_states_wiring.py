@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from profile_app.states import cloud_access, credentials, preferences, workspaces
+from profile_app.states import cloud_access, credentials, password_reset, preferences, workspaces
 from profile_app.states.busy import UNEXPECTED_FAILURE, Pending, settles
 from profile_app.states.cloud_access import PROVIDER_FIELDS, _form_errors
 
@@ -16,6 +16,8 @@ SECTION_STATES = [
     workspaces.JoinState,
     credentials.CredentialsState,
     cloud_access.CloudAccessState,
+    password_reset.ForgotPasswordState,
+    password_reset.ResetPasswordState,
 ]
 
 
