@@ -1,7 +1,7 @@
 """user administration: a disabled account (disabled_at) and when it last signed in (last_sign_in_at)
 
 Revision ID: e3f2b60f5d76
-Revises: c3e5a7b9d1f2
+Revises: c214cd94f7ca (c3e5a7b9d1f2 before merging wip-sec-reset)
 Create Date: 2026-11-28 22:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import profile_app.models  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision: str = 'e3f2b60f5d76'
-down_revision: Union[str, Sequence[str], None] = 'c3e5a7b9d1f2'
+down_revision: Union[str, Sequence[str], None] = 'c214cd94f7ca'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

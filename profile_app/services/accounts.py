@@ -23,7 +23,7 @@ from profile_app.services.errors import (
     ValidationFailed,
 )
 from profile_app.services.text import clean_text
-from profile_app.services.workspaces import personal_workspace_name
+from profile_app.services.workspaces import admit_sign_up, personal_workspace_name
 
 NAME_MIN, NAME_MAX = 2, 100
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
@@ -132,16 +132,19 @@ def validate_sign_up(name: str, email: str, password: str) -> tuple[str, str, st
     return values["name"], values["email"], values["password"]
 
 
-def sign_up(name: str, email: str, password: str, *, address: str = "") -> int:
-    """Create the account and its workspace membership; returns the new user's id."""
+def sign_up(name: str, email: str, password: str, *, address: str = "", invitation: str = "") -> int:
+    """Create the account and its workspace membership; returns the new user's id. While sign-up is closed, only
+    with a working invitation link's token (`invitation`)."""
     settings = get_settings()
-    if not settings.signup_open:
+    if not settings.signup_open and not invitation:
         raise SignupClosed()
     _rate_limit("sign-up", address)
     name, email, password = validate_sign_up(name, email, password)
     password_hash = security.hash_password(password)  # slow: outside the transaction
     with transaction() as session:
         _lock_server_settings(session)  # serialises sign-ups: first-user-is-admin and the one workspace
+        if not settings.signup_open:
+            admit_sign_up(session, invitation)
         if session.exec(select(User.id).where(User.email == email)).first() is not None:
             raise ValidationFailed("An account with this email already exists. Log in instead.", field="email")
         first_user = session.exec(select(sa.func.count()).select_from(User)).one() == 0

@@ -28,7 +28,8 @@ from sqlmodel import Session, select
 from profile_app.config import get_settings
 from profile_app.db import read, transaction
 from profile_app.models import ApiCredential, AuthSession, ServerSettings, User, Workspace, utcnow
-from profile_app.services import security_log, session_cache
+from profile_app.services import password_reset, security_log, session_cache
+from profile_app.services.accounts import ensure_server_settings
 from profile_app.services.errors import DomainError, NotFound, PermissionDenied
 from profile_app.services.security_log import EventKind
 
@@ -120,8 +121,6 @@ def _require_self_hosted() -> None:
 
 def _lock_administration(session: Session) -> None:
     """Serialise every administrative change on the one ServerSettings row (see the module's docstring)."""
-    from profile_app.services.accounts import ensure_server_settings
-
     ensure_server_settings(session)
     session.exec(select(ServerSettings.id).where(ServerSettings.id == 1).with_for_update()).one()
 
@@ -294,3 +293,14 @@ def remove_admin(actor_id: int, user_id: int, *, ip_address: str = "", user_agen
 def self_hosted_workspace_id(session: Session) -> int | None:
     """The one workspace of a self-hosted server (the first non-personal one, as accounts.sign_up picks it)."""
     return session.exec(select(Workspace.id).where(Workspace.personal.is_(False)).order_by(Workspace.id)).first()
+
+
+def create_reset_link(actor_id: int, user_id: int, *, ip_address: str = "", user_agent: str = "") -> str:
+    """ "Reset password": a one-time link for the administrator to hand over (shown once, only its digest kept).
+    password_reset.create_reset_link makes it and logs it on both accounts in its one transaction; this adds the
+    self-hosted, active-administrator rule of every action here. The link neither enables a disabled account nor
+    ends the current password until it is used."""
+    _require_self_hosted()
+    with read() as session:
+        _require_administrator(session, actor_id)
+    return password_reset.create_reset_link(user_id, actor_id=actor_id)

@@ -12,9 +12,9 @@ from sqlmodel import select
 
 from profile_app import db
 from profile_app.models import ApiCredential, AuthSession, SecurityEvent, User
-from profile_app.services import accounts, administration, credentials, session_cache
+from profile_app.services import accounts, administration, credentials, password_reset, session_cache, workspaces
 from profile_app.services.credentials import InvalidCredentials
-from profile_app.services.errors import AccountDisabled, NotFound, PermissionDenied
+from profile_app.services.errors import AccountDisabled, NotFound, PermissionDenied, SignupClosed
 
 PASSWORD = "correct horse battery"
 
@@ -315,3 +315,58 @@ def test_disable_rules_on_postgres(postgres_database):
     administration.enable_user(admin, member)
     assert credentials.login(created.access_key, created.secret_key)
     assert len(administration.list_users(admin).users) == 2
+
+
+# ---------------------------------------------------------------------------------------------------- invitations
+
+
+def _token(link: str) -> str:
+    return link.rsplit("/", 1)[1]
+
+
+def test_self_hosted_invitations_are_for_administrators_and_admit_sign_up_when_closed(self_hosted, database):
+    admin, member = self_hosted
+    with pytest.raises(PermissionDenied, match="Only an administrator"):
+        workspaces.create_invitation(member)
+    link = workspaces.create_invitation(admin).link
+    assert workspaces.preview_invitation(_token(link)).state == "ok"
+    assert [row.can_revoke for row in workspaces.list_invitations(admin)] == [True]
+    database(MODE="self-hosted", SIGNUP_OPEN="false")
+    with pytest.raises(SignupClosed):
+        accounts.sign_up("Carol Closed", "carol@example.com", PASSWORD)
+    with pytest.raises(SignupClosed):
+        accounts.sign_up("Carol Closed", "carol@example.com", PASSWORD, invitation="not-a-real-token")
+    carol = accounts.sign_up("Carol Invited", "carol@example.com", PASSWORD, invitation=_token(link))
+    account = accounts.get_account(carol)
+    assert not account.is_admin
+    assert account.active_workspace_id == accounts.get_account(admin).active_workspace_id
+    assert [row.uses for row in workspaces.list_invitations(admin)] == [1]
+    invitation_id = workspaces.list_invitations(admin)[0].id
+    with pytest.raises(PermissionDenied):
+        workspaces.revoke_invitation(member, invitation_id)
+    workspaces.revoke_invitation(admin, invitation_id)
+    with pytest.raises(SignupClosed):
+        accounts.sign_up("Dan Late", "dan@example.com", PASSWORD, invitation=_token(link))
+
+
+def test_hosted_closed_sign_up_needs_a_working_invitation(database):
+    database(SIGNUP_OPEN="true")
+    owner = accounts.sign_up("Owner Person", "owner@example.com", PASSWORD)
+    link = workspaces.create_invitation(owner).link
+    database(SIGNUP_OPEN="false")
+    with pytest.raises(SignupClosed):
+        accounts.sign_up("Eve Closed", "eve@example.com", PASSWORD)
+    eve = accounts.sign_up("Eve Invited", "eve@example.com", PASSWORD, invitation=_token(link))
+    assert workspaces.join_workspace(eve, _token(link))  # the use is counted when they join
+
+
+def test_reset_password_link_is_for_administrators_and_works(self_hosted):
+    admin, member = self_hosted
+    with pytest.raises(PermissionDenied):
+        administration.create_reset_link(member, admin)
+    link = administration.create_reset_link(admin, member)
+    new_password = "a brand new passphrase"
+    assert password_reset.reset_password(_token(link), new_password, address="127.0.0.1") == member
+    assert accounts.authenticate("bob@example.com", new_password) == member
+    assert ("reset_link_created", "for bob@example.com") in _events(admin)
+    assert "reset_link_created" in [kind for kind, _ in _events(member)]
