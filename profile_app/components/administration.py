@@ -41,7 +41,8 @@ def _actions(row: UserListRow) -> rx.Component:
     return rx.vstack(
         rx.flex(
             rx.cond(row.disabled, _action(ENABLE, row), rx.cond(row.can_disable, _action(DISABLE, row, danger=True))),
-            rx.cond(row.admin, rx.cond(row.can_remove_admin, _action(REMOVE_ADMIN, row)), _action(MAKE_ADMIN, row)),
+            # Offered on the last administrator's row too: the refusal says why, next to the button.
+            rx.cond(row.admin, _action(REMOVE_ADMIN, row), _action(MAKE_ADMIN, row)),
             _action(RESET_PASSWORD, row),
             spacing="2",
             wrap="wrap",

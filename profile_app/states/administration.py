@@ -53,7 +53,6 @@ class UserListRow:
     admin: bool = False
     disabled: bool = False
     can_disable: bool = False
-    can_remove_admin: bool = False
     error: str = ""  # the answer to the last action on this row, shown beside its buttons
 
 
@@ -114,7 +113,6 @@ class UsersState(AuthState):
                 admin=row.is_admin,
                 disabled=row.disabled,
                 can_disable=overview.can_disable(row),
-                can_remove_admin=row.is_admin and not overview.last_administrator(row),
                 error=errors.get(row.id, ""),
             )
             for row in overview.users
