@@ -88,7 +88,7 @@ def _confirm(page: Page, action: str, name: str) -> None:
 
 def _invite(page: Page) -> str:
     page.get_by_role("button", name="Invite users").click()
-    field = page.get_by_label("Invitation link")
+    field = page.get_by_role("textbox", name="Invitation link")
     expect(field).to_have_value(re.compile(r"/join/"))
     link = field.input_value()
     page.get_by_role("dialog").get_by_role("button", name="Done").click()
@@ -171,11 +171,11 @@ def test_invite_disable_enable_last_admin_and_reset(closed_app, admin_email, new
 
     # Reset password: a link shown once, which works.
     _confirm(admin, "Reset password", "Bob Builder")
-    field = admin.get_by_label("Reset link")
+    field = admin.get_by_role("textbox", name="Reset link")
     expect(field).to_have_value(re.compile(r"/reset/"))
     reset_link = field.input_value()
     admin.get_by_role("dialog").get_by_role("button", name="Done").click()
-    expect(admin.get_by_label("Reset link")).to_have_count(0)
+    expect(admin.get_by_role("textbox", name="Reset link")).to_have_count(0)
     visitor = new_context().new_page()
     visitor.goto(reset_link)
     visitor.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
