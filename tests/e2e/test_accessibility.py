@@ -223,7 +223,6 @@ def test_self_hosted_profile_and_join(self_hosted_app, new_context, scheme):
     with self_hosted_app.services():
         from profile_app import db
         from profile_app.models import ServerSettings
-
         from profile_app.services import accounts, administration, credentials
 
         demo = seed_demo()
