@@ -79,6 +79,10 @@ class User(SQLModel, table=True):
     totp_pending_ciphertext: str = Field(default="", sa_type=sa.Text)
     totp_enabled_at: datetime | None = _time(nullable=True, default=None)
     totp_last_step: int = Field(default=0, sa_type=sa.BigInteger)
+    # Administration (services/administration.py): a disabled account keeps everything but can use nothing;
+    # last_sign_in_at is set by accounts.open_session, so it outlives the session rows.
+    disabled_at: datetime | None = _time(nullable=True, default=None)
+    last_sign_in_at: datetime | None = _time(nullable=True, default=None)
 
 
 class AuthSession(SQLModel, table=True):

@@ -245,7 +245,7 @@ def workspaces_section(section: Section) -> rx.Component:
         ),
         _workspaces_part(),
         _members_part(),
-        rx.cond(AuthState.hosted, _invitations_part()),
+        rx.cond(AuthState.hosted | AuthState.is_admin, _invitations_part()),
         _rename_dialog(),
         _confirm_dialog(),
         action=rx.cond(AuthState.hosted, _invite_button()),

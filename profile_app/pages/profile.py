@@ -14,6 +14,7 @@ from __future__ import annotations
 import reflex as rx
 
 from profile_app.components.account_security import password_section, security_log_section, sessions_section
+from profile_app.components.administration import users_section
 from profile_app.components.cloud_access import cloud_access_section
 from profile_app.components.credentials import credentials_section
 from profile_app.components.layout import signed_in_page
@@ -28,6 +29,7 @@ SECTIONS: list[Section] = [
     Section("User preferences", "preferences", preferences_section),
     Section("Anonymous usage data", "usage-data", usage_data_section, visible=~AuthState.hosted),
     Section("Workspaces & members", "workspaces", workspaces_section),
+    Section("Users", "users", users_section, visible=AuthState.is_admin & ~AuthState.hosted),
     Section("App credentials", "credentials", credentials_section),
     Section("Cloud access", "cloud-access", cloud_access_section),
     Section("Password and sign-in", "sign-in", password_section),

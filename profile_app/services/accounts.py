@@ -24,6 +24,7 @@ from profile_app.models import (
 )
 from profile_app.services import security, security_log, session_cache, throttle
 from profile_app.services.errors import (
+    AccountDisabled,
     InvalidFields,
     InvalidLogin,
     NotSignedIn,
@@ -32,7 +33,7 @@ from profile_app.services.errors import (
     ValidationFailed,
 )
 from profile_app.services.text import clean_text
-from profile_app.services.workspaces import personal_workspace_name
+from profile_app.services.workspaces import admit_sign_up, personal_workspace_name
 
 NAME_MIN, NAME_MAX = 2, 100
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
@@ -141,16 +142,19 @@ def validate_sign_up(name: str, email: str, password: str) -> tuple[str, str, st
     return values["name"], values["email"], values["password"]
 
 
-def sign_up(name: str, email: str, password: str, *, address: str = "") -> int:
-    """Create the account and its workspace membership; returns the new user's id."""
+def sign_up(name: str, email: str, password: str, *, address: str = "", invitation: str = "") -> int:
+    """Create the account and its workspace membership; returns the new user's id. While sign-up is closed, only
+    with a working invitation link's token (`invitation`)."""
     settings = get_settings()
-    if not settings.signup_open:
+    if not settings.signup_open and not invitation:
         raise SignupClosed()
     _rate_limit("sign-up", address)
     name, email, password = validate_sign_up(name, email, password)
     password_hash = security.hash_password(password)  # slow: outside the transaction
     with transaction() as session:
         _lock_server_settings(session)  # serialises sign-ups: first-user-is-admin and the one workspace
+        if not settings.signup_open:
+            admit_sign_up(session, invitation)
         if session.exec(select(User.id).where(User.email == email)).first() is not None:
             raise ValidationFailed("An account with this email already exists. Log in instead.", field="email")
         first_user = session.exec(select(sa.func.count()).select_from(User)).one() == 0
@@ -217,6 +221,9 @@ def authenticate(email: str, password: str, *, address: str = "") -> int:
     # and a right guess among them must not get in once the burst has locked the pair.
     throttle.guard(subject, address)
     throttle.clear_failures(subject, address)
+    # Only after the right password: a stranger guessing cannot learn that an account exists or is disabled.
+    if user.disabled_at is not None:
+        raise AccountDisabled()
     if security.needs_rehash(user.password_hash):
         rehash = security.hash_password(password)
         with transaction() as session:
@@ -243,6 +250,13 @@ def open_session(user_id: int, *, user_agent: str = "", ip_address: str = "") ->
     token = security.new_token()
     now = utcnow()
     with transaction() as session:
+        # Records the sign-in for the Users list and, in the same statement, refuses a disabled account (a grant
+        # issued just before an administrator disabled it must not open a session after).
+        signed_in = session.exec(
+            sa.update(User).where(User.id == user_id, User.disabled_at.is_(None)).values(last_sign_in_at=now)
+        )
+        if not signed_in.rowcount:
+            raise AccountDisabled()
         session.add(
             AuthSession(
                 user_id=user_id,

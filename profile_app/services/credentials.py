@@ -434,11 +434,13 @@ class _Checked:
 
 
 def _active_credential(session: Session, condition, now: datetime) -> _Checked | None:
-    """The credential matching `condition` if it is active and its user still a member of its workspace: one
+    """The credential matching `condition` if it is active, its user enabled and still a member of its workspace: one
     statement (every API call pays for it, and it is read every time, so a revocation counts at once)."""
     member = sa.exists().where(
         Membership.user_id == ApiCredential.user_id, Membership.workspace_id == ApiCredential.workspace_id
     )
+    # A disabled account (services/administration.py) keeps its credentials but can use none of them.
+    enabled = sa.exists().where(User.id == ApiCredential.user_id, User.disabled_at.is_(None))
     found = session.execute(
         sa.select(
             ApiCredential.id,
@@ -453,6 +455,7 @@ def _active_credential(session: Session, condition, now: datetime) -> _Checked |
             ApiCredential.revoked_at.is_(None),
             sa.or_(ApiCredential.expires_at.is_(None), ApiCredential.expires_at > now),
             member,
+            enabled,
         )
     ).first()
     if found is None:

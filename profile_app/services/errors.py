@@ -71,5 +71,14 @@ class SignupClosed(DomainError):
         super().__init__("Sign-up is closed on this server. Ask an administrator for an account.")
 
 
+class AccountDisabled(DomainError):
+    """An administrator disabled this account (services/administration.py); said only after a right password."""
+
+    MESSAGE = "This account is disabled. Ask an administrator to enable it."
+
+    def __init__(self):
+        super().__init__(self.MESSAGE)
+
+
 class LimitReached(DomainError):
     """A configured limit (members, credentials) would be exceeded."""

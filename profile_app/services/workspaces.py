@@ -23,6 +23,7 @@ from profile_app.services.errors import (
     LimitReached,
     NotFound,
     PermissionDenied,
+    SignupClosed,
 )
 from profile_app.services.idempotency import checked_request_key
 from profile_app.services.text import clean_text
@@ -36,6 +37,7 @@ SELF_HOSTED_REFUSAL = (
     "Switching, inviting, joining and leaving workspaces do not apply to a self-hosted server, "
     "which has one workspace with every user."
 )
+SELF_HOSTED_INVITERS = "Only an administrator can invite people to this server."
 
 
 class WorkspaceFull(LimitReached):
@@ -190,6 +192,16 @@ def _membership(session: Session, workspace_id: int | None, user_id: int) -> Mem
     return session.exec(
         select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == user_id)
     ).first()
+
+
+def _require_inviter(session: Session, user_id: int) -> None:
+    """Hosted: any member invites (membership is checked by the caller). Self-hosted: only an active administrator
+    makes and revokes links to the one workspace (the Users section's "Invite users")."""
+    if get_settings().hosted:
+        return
+    user = _user(session, user_id)
+    if not user.is_admin or user.disabled_at is not None:
+        raise PermissionDenied(SELF_HOSTED_INVITERS)
 
 
 def _require_membership(session: Session, workspace_id: int | None, user_id: int) -> Membership:
@@ -422,6 +434,22 @@ def leave_workspace(user_id: int, workspace_id: int | None = None) -> str:
 # ---------------------------------------------------------------------------------------------------- invitations
 
 
+def admit_sign_up(session: Session, token: str) -> None:
+    """Inside sign-up's transaction, when sign-up is closed: the invitation link must still work (not revoked, not
+    expired, room left in hosted mode) or the sign-up is refused as closed. On a self-hosted server the new account
+    joins the one workspace by signing up, so the link's use is counted here; in hosted mode it is counted when
+    they join from /join/<token> afterwards."""
+    invitation = _find_invitation(session, token) if isinstance(token, str) else None
+    if invitation is None or invitation.revoked_at is not None or invitation.expires_at <= utcnow():
+        raise SignupClosed()
+    if get_settings().hosted:
+        workspace = session.get(Workspace, invitation.workspace_id)
+        if _member_count(session, workspace.id) >= workspace.max_members:
+            raise WorkspaceFull()
+        return
+    session.exec(sa.update(Invitation).where(Invitation.id == invitation.id).values(uses=Invitation.uses + 1))
+
+
 def join_link(token: str) -> str:
     return f"{get_settings().web_url}{JOIN_PATH}{token}"
 
@@ -445,7 +473,6 @@ def create_invitation(
     """Any member may invite while the workspace has room. Only the token's sha256 is stored; the returned
     link is the one and only place the token appears. With a `request_key` this user already used, nothing is
     created: the first invitation comes back with `repeated` set and no link."""
-    _require_hosted()
     settings = get_settings()
     request_key = checked_request_key(request_key)
     token = security.new_token()
@@ -454,10 +481,11 @@ def create_invitation(
         with transaction() as session:
             workspace_id = _workspace_or_active(session, user_id, workspace_id)
             _require_membership(session, workspace_id, user_id)
+            _require_inviter(session, user_id)
             workspace = _lock_workspace(session, workspace_id)  # serialises a concurrent twin of this request
             if (earlier := _repeated_invitation(session, user_id, request_key)) is not None:
                 return earlier
-            if _member_count(session, workspace_id) >= workspace.max_members:
+            if settings.hosted and _member_count(session, workspace_id) >= workspace.max_members:
                 raise LimitReached(_full_message(workspace.max_members))
             invitation = Invitation(
                 workspace_id=workspace_id,
@@ -487,6 +515,7 @@ def list_invitations(user_id: int, workspace_id: int | None = None) -> list[Invi
     with read() as session:
         workspace_id = _workspace_or_active(session, user_id, workspace_id)
         viewer = _require_membership(session, workspace_id, user_id)
+        administrator = not get_settings().hosted and _user(session, user_id).is_admin
         rows = session.exec(
             select(Invitation, User.name)
             .join(User, User.id == Invitation.created_by, isouter=True)
@@ -505,21 +534,22 @@ def list_invitations(user_id: int, workspace_id: int | None = None) -> list[Invi
             created_at=invitation.created_at,
             expires_at=invitation.expires_at,
             uses=invitation.uses,
-            can_revoke=viewer.role == OWNER or invitation.created_by == user_id,
+            can_revoke=viewer.role == OWNER or invitation.created_by == user_id or administrator,
         )
         for invitation, name in rows
     ]
 
 
 def revoke_invitation(user_id: int, invitation_id: int) -> None:
-    """The owner revokes any link of the workspace; other members only their own."""
-    _require_hosted()
+    """The owner revokes any link of the workspace, other members only their own; on a self-hosted server any
+    administrator revokes any link."""
     with transaction() as session:
         invitation = session.get(Invitation, invitation_id)
         membership = _membership(session, invitation.workspace_id, user_id) if invitation else None
         if invitation is None or membership is None:
             raise NotFound("This invitation link does not exist.")
-        if membership.role != OWNER and invitation.created_by != user_id:
+        _require_inviter(session, user_id)
+        if get_settings().hosted and membership.role != OWNER and invitation.created_by != user_id:
             raise PermissionDenied("Only the workspace owner or the person who made a link can revoke it.")
         if invitation.revoked_at is None:
             invitation.revoked_at = utcnow()
@@ -537,8 +567,8 @@ def _find_invitation(session: Session, token: str) -> Invitation | None:
 
 
 def preview_invitation(token: str, user_id: int | None = None) -> InvitationPreview:
-    """What the join page shows, for a signed-in user or (user_id None) a visitor who has yet to sign in."""
-    _require_hosted()
+    """What the join page shows, for a signed-in user or (user_id None) a visitor who has yet to sign in (on a
+    self-hosted server, where an invitation admits a sign-up even when sign-up is closed)."""
     now = utcnow()
     with read() as session:
         invitation = _find_invitation(session, token)
@@ -564,7 +594,7 @@ def preview_invitation(token: str, user_id: int | None = None) -> InvitationPrev
         return InvitationPreview(state="removed", message=InvitationPredatesRemoval().message, **details)
     if is_member:
         return InvitationPreview(state="already_member", message=AlreadyMember().message, **details)
-    if count >= workspace.max_members:
+    if get_settings().hosted and count >= workspace.max_members:
         return InvitationPreview(state="full", message=WorkspaceFull().message, **details)
     return InvitationPreview(state="ok", message=f"You are invited to join {workspace.name}.", **details)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from profile_app.config import get_settings
-from profile_app.services import accounts, two_factor
+from profile_app.services import accounts, two_factor, workspaces
 from profile_app.services.errors import DomainError
 from profile_app.services.navigation import safe_next
 from profile_app.states.base import AuthState, off_the_event_loop, start_session
@@ -67,11 +67,18 @@ class SignupState(AuthState):
     def _clear_errors(self) -> None:
         self.name_error = self.email_error = self.password_error = self.signup_error = ""
 
+    def _invitation(self) -> str:
+        """The invitation token when the visitor came from /join/<token> (the link's "Sign up" returns there):
+        it admits a sign-up while sign-up is closed (services/workspaces.admit_sign_up checks it)."""
+        next_path = safe_next(self.router.url.query_parameters.get("next"))
+        prefix = workspaces.JOIN_PATH
+        return next_path[len(prefix) :].strip("/") if next_path.startswith(prefix) else ""
+
     @rx.event
     def open_signup(self):
         self._clear_errors()
         settings = get_settings()
-        self.signup_open = settings.signup_open
+        self.signup_open = settings.signup_open or self._invitation() != ""
         self.hosted = settings.hosted
         if self._user_id() is not None:
             return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
@@ -88,6 +95,7 @@ class SignupState(AuthState):
                 form_data.get("email", ""),
                 form_data.get("password", ""),
                 address=self._client_address(),
+                invitation=self._invitation(),
             )
         except DomainError as error:
             target = {"name": "name_error", "email": "email_error", "password": "password_error"}

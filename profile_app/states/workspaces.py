@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from profile_app.config import get_settings
-from profile_app.services import workspaces
+from profile_app.services import administration, workspaces
 from profile_app.services.idempotency import new_request_key
 from profile_app.states.base import AuthState, login_redirect, profile_section
 from profile_app.states.busy import Pending, settles
@@ -331,7 +331,8 @@ class WorkspacesState(AuthState):
 
 def _overview(user_id: int) -> tuple:
     """Everything the two sections show, for one resolution of the signed-in user."""
-    invitations = workspaces.list_invitations(user_id) if get_settings().hosted else []
+    administrator = not get_settings().hosted and administration.is_administrator(user_id)
+    invitations = workspaces.list_invitations(user_id) if get_settings().hosted or administrator else []
     return workspaces.list_workspaces(user_id), workspaces.list_members(user_id), invitations
 
 
@@ -368,11 +369,9 @@ class JoinState(AuthState):
     def open_join(self):
         self.join_error = ""
         self.hosted = get_settings().hosted
-        if not self.hosted:
-            self.join_status = "self_hosted"
-            self.join_message = workspaces.SELF_HOSTED_REFUSAL
-            return
         user_id = self._user_id()
+        if not self.hosted and user_id is not None:  # every account is in the one workspace already
+            return rx.redirect("/profile")
         if user_id is None:
             self._forget_account()
         else:

@@ -277,3 +277,57 @@ def test_every_handler_signed_in_as_another_user_cannot_touch_the_victim(hosted_
     assert any("Mallory Attacker" in message for message in received), (
         "the attacker's session was not picked up, so the signed-in attack proves nothing"
     )
+
+
+# Self-hosted: the administration handlers (the Users section, "Invite users") must do nothing for a caller who is
+# signed out or signed in without being an administrator; the victim's account row (disabled_at, is_admin) and
+# everything else of theirs stays as it was.
+_SELF_HOSTED_SEEDS: list = [_seed_credentials, _seed_preferences_document, _seed_password_reset]
+
+
+@pytest.fixture(scope="module")
+def self_hosted_seeded(self_hosted_app):
+    with self_hosted_app.services():
+        from profile_app.db import get_engine
+        from profile_app.services import accounts
+
+        email = f"victim-{uuid.uuid4().hex[:6]}@example.com"
+        victim_id = accounts.sign_up("Victoria Private", email, PASSWORD)
+        secrets_seen = [accounts.sign_in(email, PASSWORD)]
+        strings: list[str] = []
+        for seed in _SELF_HOSTED_SEEDS:
+            secret_values, identifiers = seed(victim_id)
+            secrets_seen += secret_values
+            strings += identifiers
+        with get_engine().connect() as conn:
+            max_id = max(
+                conn.execute(sa.text(f"SELECT COALESCE(MAX(id), 0) FROM {t.name}")).scalar()  # noqa: S608
+                for t in SQLModel.metadata.sorted_tables
+                if "id" in t.c
+            )
+    return {
+        "id": victim_id,
+        "email": email,
+        "name": "Victoria Private",
+        "secrets": secrets_seen,
+        "strings": strings,
+        "form_keys": ["name", "email", "password", "label"],
+        "ids": list(range(1, max_id + 2)),
+    }
+
+
+def test_self_hosted_handlers_signed_out_change_nothing(self_hosted_app, self_hosted_seeded):
+    received, _ = _attack(self_hosted_app, self_hosted_seeded, None, None, set())
+    assert received
+
+
+def test_self_hosted_handlers_as_a_non_administrator_change_nothing(self_hosted_app, self_hosted_seeded):
+    with self_hosted_app.services():
+        from profile_app.services import accounts, administration
+
+        email = f"attacker-{uuid.uuid4().hex[:6]}@example.com"
+        attacker_id = accounts.sign_up("Mallory Attacker", email, PASSWORD)
+        assert not administration.is_administrator(attacker_id)  # the victim (or someone before) signed up first
+        token = accounts.sign_in(email, PASSWORD)
+    received, _ = _attack(self_hosted_app, self_hosted_seeded, token, attacker_id, set())
+    assert any("Mallory Attacker" in message for message in received)
