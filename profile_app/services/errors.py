@@ -64,5 +64,12 @@ class SignupClosed(DomainError):
         super().__init__("Sign-up is closed on this server. Ask an administrator for an account.")
 
 
+class PasswordSignInDisabled(DomainError):
+    """PROFILE_OIDC_ONLY: accounts sign in and sign up through single sign-on only."""
+
+    def __init__(self):
+        super().__init__("This server uses single sign-on. Sign in with SSO instead.")
+
+
 class LimitReached(DomainError):
     """A configured limit (members, credentials) would be exceeded."""
