@@ -73,6 +73,10 @@ class User(SQLModel, table=True):
     # No foreign key (it would make user and workspace refer to each other); services only ever set it to a
     # workspace the user is a member of, and fall back to the personal one when it no longer is.
     active_workspace_id: int | None = None
+    # Administration (services/administration.py): a disabled account keeps everything but can use nothing;
+    # last_sign_in_at is set by accounts.open_session, so it outlives the session rows.
+    disabled_at: datetime | None = _time(nullable=True, default=None)
+    last_sign_in_at: datetime | None = _time(nullable=True, default=None)
 
 
 class AuthSession(SQLModel, table=True):
