@@ -1,7 +1,7 @@
 """single sign-on: identities at the OpenID Connect provider and pending authorization requests
 
 Revision ID: 345336f01b6e
-Revises: c3e5a7b9d1f2
+Revises: e3f2b60f5d76
 Create Date: 2026-11-28 22:05:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 from profile_app.models import UTCDateTime
 
 revision: str = "345336f01b6e"
-down_revision: Union[str, Sequence[str], None] = "c3e5a7b9d1f2"
+down_revision: Union[str, Sequence[str], None] = "e3f2b60f5d76"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
