@@ -91,11 +91,18 @@ async def callback(request: Request) -> Response:
     if not settings.oidc_configured:
         return error_redirect(Reason.UNAVAILABLE)
     params = request.query_params
+    binding = request.cookies.get(BINDING_COOKIE_NAME)
+    if params.get("error"):  # the provider refused or failed; its text is not shown
+        if params.get("state"):
+            try:
+                single_sign_on.finish(params.get("state"), binding)  # used up all the same
+            except SingleSignOnFailed:
+                pass
+        return error_redirect(Reason.PROVIDER)
     try:
-        # First, always: the pending authorization is used up even when the provider reports an error.
-        returning = single_sign_on.finish(params.get("state"), request.cookies.get(BINDING_COOKIE_NAME))
+        returning = single_sign_on.finish(params.get("state"), binding)
         code = params.get("code")
-        if params.get("error") or not code or len(code) > 2048:
+        if not code or len(code) > 2048:
             raise SingleSignOnFailed(Reason.PROVIDER)
         claims = await openid_connect.exchange_code(
             code, code_verifier=returning.code_verifier, nonce=returning.nonce

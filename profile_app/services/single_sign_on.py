@@ -178,8 +178,8 @@ def finish(state: object, binding: object) -> Returning:
             .where(SingleSignOnPending.binding_hash != "")
             .with_for_update()
         ).first()
-        if row is None:
-            raise SingleSignOnFailed(Reason.EXPIRED)
+        if row is None:  # never issued, tampered with, or already used
+            raise SingleSignOnFailed(Reason.STATE)
         session.delete(row)
     if not _valid_token(binding) or not security.digests_match(row.binding_hash, security.token_digest(binding)):
         raise SingleSignOnFailed(Reason.STATE)
