@@ -13,6 +13,7 @@ Every failure ends on `/sso-error?reason=<fixed code>`; nothing the provider sen
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 
@@ -94,10 +95,8 @@ async def callback(request: Request) -> Response:
     binding = request.cookies.get(BINDING_COOKIE_NAME)
     if params.get("error"):  # the provider refused or failed; its text is not shown
         if params.get("state"):
-            try:
+            with contextlib.suppress(SingleSignOnFailed):
                 single_sign_on.finish(params.get("state"), binding)  # used up all the same
-            except SingleSignOnFailed:
-                pass
         return error_redirect(Reason.PROVIDER)
     try:
         returning = single_sign_on.finish(params.get("state"), binding)
