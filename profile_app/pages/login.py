@@ -7,6 +7,7 @@ import reflex as rx
 
 from profile_app.components.forms import field_error, invalid_props, labeled_input, submit_button
 from profile_app.components.layout import public_card
+from profile_app.components.single_sign_on import password_sign_in_display, sso_sign_in_link
 from profile_app.states.auth_forms import LOG_IN, SIGN_UP, LoginState, SignupState
 
 
@@ -29,6 +30,7 @@ def _login_field(label: str, name: str, **props) -> rx.Component:
 def login_page() -> rx.Component:
     return public_card(
         rx.heading("Log in", size="6", as_="h1"),
+        sso_sign_in_link(),
         rx.form(
             rx.vstack(
                 _login_field("Email", "email", type="email", auto_complete="username", required=True),
@@ -42,11 +44,13 @@ def login_page() -> rx.Component:
             reset_on_submit=False,
             no_validate=True,
             width="100%",
+            display=password_sign_in_display(),
         ),
         rx.text(
             "New here? ",
             rx.link("Create an account", href="/signup" + _next_suffix(LoginState), underline="always"),
             size="2",
+            display=password_sign_in_display(),
         ),
     )
 
@@ -54,6 +58,7 @@ def login_page() -> rx.Component:
 def signup_page() -> rx.Component:
     return public_card(
         rx.heading("Sign up", size="6", as_="h1"),
+        sso_sign_in_link(),
         rx.cond(
             SignupState.signup_open,
             rx.form(

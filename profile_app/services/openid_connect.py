@@ -1,7 +1,8 @@
-"""The OpenID Connect protocol, through Authlib: the provider's discovery document (cached per process), the
-authorization URL with PKCE (S256), `state` and `nonce`, the code exchange, and the ID token checked by Authlib's
-`CodeIDToken` over joserfc (JWKS signature with the provider's advertised algorithms, iss, aud, exp, iat, nonce,
-azp, at_hash). Nothing here is hand-rolled JWT handling.
+"""The OpenID Connect protocol with Authlib's building blocks: the provider's discovery document (cached per
+process), the authorization URL with PKCE (S256), `state` and `nonce` (Authlib's `prepare_grant_uri` and S256
+challenge), the code exchange (one POST over httpx; Authlib's own httpx client is deprecated upstream), and the ID
+token checked by Authlib's `CodeIDToken` over joserfc: JWKS signature with the provider's advertised algorithms,
+iss, aud, exp, iat, nonce, azp, at_hash. Nothing here is hand-rolled JWT handling.
 
 The issuer is the operator's configuration, not user input, so these calls go straight to it (an in-house
 provider on a private address is normal), each with a timeout. Failures become `SingleSignOnFailed` with a fixed
@@ -12,10 +13,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import httpx
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
@@ -55,20 +57,6 @@ def redirect_uri() -> str:
     return get_settings().backend_url.rstrip("/") + CALLBACK_PATH
 
 
-def _client(**kwargs) -> AsyncOAuth2Client:
-    settings = get_settings()
-    return AsyncOAuth2Client(
-        client_id=settings.oidc_client_id,
-        client_secret=settings.oidc_client_secret,
-        scope=SCOPES,
-        redirect_uri=redirect_uri(),
-        code_challenge_method="S256",
-        timeout=TIMEOUT,
-        follow_redirects=False,
-        **kwargs,
-    )
-
-
 async def _get_json(url: str) -> dict:
     async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
         response = await client.get(url, headers={"Accept": "application/json"})
@@ -106,12 +94,42 @@ async def _key_set(metadata: dict, *, refresh: bool = False) -> KeySet:
 
 
 async def authorization_url(state: str, nonce: str, code_verifier: str) -> str:
+    settings = get_settings()
     metadata = await provider_metadata()
-    async with _client() as client:
-        url, _ = client.create_authorization_url(
-            metadata["authorization_endpoint"], state=state, code_verifier=code_verifier, nonce=nonce
+    return prepare_grant_uri(
+        metadata["authorization_endpoint"],
+        client_id=settings.oidc_client_id,
+        response_type="code",
+        redirect_uri=redirect_uri(),
+        scope=SCOPES,
+        state=state,
+        nonce=nonce,
+        code_challenge=create_s256_code_challenge(code_verifier),
+        code_challenge_method="S256",
+    )
+
+
+async def _redeem(token_endpoint: str, code: str, code_verifier: str) -> dict:
+    """The token request (RFC 6749 4.1.3 with PKCE), client_secret_basic: id and secret form-encoded, then Basic."""
+    settings = get_settings()
+    auth = (quote(settings.oidc_client_id, safe=""), quote(settings.oidc_client_secret, safe=""))
+    async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
+        response = await client.post(
+            token_endpoint,
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri(),
+                "code_verifier": code_verifier,
+            },
+            auth=auth,
+            headers={"Accept": "application/json"},
         )
-    return url
+    response.raise_for_status()
+    token = response.json()
+    if not isinstance(token, dict):
+        raise ValueError("not a JSON object")
+    return token
 
 
 async def exchange_code(code: str, *, code_verifier: str, nonce: str) -> dict:
@@ -119,14 +137,8 @@ async def exchange_code(code: str, *, code_verifier: str, nonce: str) -> dict:
     settings = get_settings()
     metadata = await provider_metadata()
     try:
-        async with _client() as client:
-            token = await client.fetch_token(
-                metadata["token_endpoint"],
-                grant_type="authorization_code",
-                code=code,
-                code_verifier=code_verifier,
-            )
-    except (httpx.HTTPError, AuthlibBaseError, ValueError) as error:
+        token = await _redeem(metadata["token_endpoint"], code, code_verifier)
+    except (httpx.HTTPError, ValueError) as error:
         log.warning("single sign-on: the token exchange failed: %s", error)
         raise SingleSignOnFailed(Reason.PROVIDER) from None
     id_token = token.get("id_token")

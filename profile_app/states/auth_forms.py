@@ -65,7 +65,7 @@ class SignupState(AuthState):
     def open_signup(self):
         self._clear_errors()
         settings = get_settings()
-        self.signup_open = settings.signup_open
+        self.signup_open = settings.signup_open and not settings.oidc_only  # OIDC-only: SSO sign-up only
         self.hosted = settings.hosted
         if self._user_id() is not None:
             return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
