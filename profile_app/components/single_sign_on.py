@@ -22,7 +22,12 @@ def sso_sign_in_link() -> rx.Component:
     return rx.cond(
         SingleSignOnPageState.sso_enabled,
         rx.button(
-            rx.el.a(SingleSignOnPageState.sso_label, href=SingleSignOnPageState.sso_href, id="sso-sign-in"),
+            rx.el.a(
+                SingleSignOnPageState.sso_label,
+                href=SingleSignOnPageState.sso_href,
+                id="sso-sign-in",
+                reload_document=True,  # a document load of the backend route, not a client-side page change
+            ),
             as_child=True,
             variant="outline",
             width="100%",
