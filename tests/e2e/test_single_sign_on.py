@@ -144,7 +144,7 @@ def test_a_password_account_links_single_sign_on_from_its_profile(new_context, s
     stranger = new_context().new_page()
     start_sso(stranger, sso_app)
     authorize_at_provider(stranger, sub)
-    stranger.wait_for_url(re.compile(r".*/sso-error\?reason=account-exists$"))
+    stranger.wait_for_url(re.compile(r".*/sso-error/?\?reason=account-exists$"))
     expect(stranger.get_by_role("alert")).to_contain_text("Log in with its password, then link single sign-on")
 
     section.get_by_role("button", name="Link single sign-on").click()
@@ -156,7 +156,7 @@ def test_a_password_account_links_single_sign_on_from_its_profile(new_context, s
     dialog.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Authorize Client")).to_be_visible()
     authorize_at_provider(page, sub)
-    page.wait_for_url(re.compile(r".*/profile#single-sign-on$"))
+    page.wait_for_url(re.compile(r".*/profile/?#single-sign-on$"))
     expect(page.locator("#single-sign-on").get_by_text("Linked: you can sign in with single sign-on.")).to_be_visible()
 
     later = new_context().new_page()
@@ -173,7 +173,7 @@ def test_disallowed_domain_tampered_state_and_wrong_nonce_end_on_the_error_page(
     provider.put_user(outsider, email="eve@evil.example", name="Eve Outsider")
     start_sso(page, sso_app)
     authorize_at_provider(page, outsider)
-    page.wait_for_url(re.compile(r".*/sso-error\?reason=domain$"))
+    page.wait_for_url(re.compile(r".*/sso-error/?\?reason=domain$"))
     expect(page.get_by_role("heading", name="Single sign-on did not complete")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_text("Accounts with this email domain cannot sign in to this server.")
     assert_accessible(page, "the single sign-on error page")
@@ -185,7 +185,7 @@ def test_disallowed_domain_tampered_state_and_wrong_nonce_end_on_the_error_page(
     state = parse_qs(urlsplit(page.url).query)["state"][0]
     page.goto(with_query(page.url, state=state[::-1]))
     authorize_at_provider(page, sub)
-    page.wait_for_url(re.compile(r".*/sso-error\?reason=state$"))
+    page.wait_for_url(re.compile(r".*/sso-error/?\?reason=state$"))
     expect(page.get_by_role("alert")).to_have_text(
         "This sign-in could not be verified. Please start again from this browser."
     )
@@ -193,7 +193,7 @@ def test_disallowed_domain_tampered_state_and_wrong_nonce_end_on_the_error_page(
     start_sso(page, sso_app)
     page.goto(with_query(page.url, nonce="a-nonce-this-browser-never-sent"))
     authorize_at_provider(page, sub)
-    page.wait_for_url(re.compile(r".*/sso-error\?reason=token$"))
+    page.wait_for_url(re.compile(r".*/sso-error/?\?reason=token$"))
     expect(page.get_by_role("alert")).to_have_text(
         "The single sign-on provider's answer could not be verified. Please try again."
     )
@@ -203,4 +203,21 @@ def test_disallowed_domain_tampered_state_and_wrong_nonce_end_on_the_error_page(
     page.goto(f"{sso_app.base_url}/sso-error?reason=%3Cb%3Eowned%3C%2Fb%3E")
     expect(page.get_by_role("alert")).to_have_text("Single sign-on did not complete. Please try again.")
     page.get_by_role("link", name="Back to log in").click()
-    page.wait_for_url(re.compile(r".*/login$"))
+    page.wait_for_url(re.compile(r".*/login/?$"))
+
+
+def test_oidc_only_hides_password_sign_in_and_sign_up(new_context, sso_app):
+    """Last in this module: the same server restarted with PROFILE_OIDC_ONLY (the frontend build is reused)."""
+    sso_app.stop_process()
+    sso_app.env["PROFILE_OIDC_ONLY"] = "true"
+    sso_app.start()
+    page = new_context().new_page()
+    page.goto(f"{sso_app.base_url}/login")
+    expect(page.get_by_role("link", name="Sign in with SSO")).to_be_visible()
+    expect(page.get_by_role("button", name="Log in")).to_have_count(0)
+    expect(page.get_by_label("Password")).to_have_count(0)
+    expect(page.get_by_role("link", name="Create an account")).to_have_count(0)
+    page.goto(f"{sso_app.base_url}/signup")
+    expect(page.get_by_role("link", name="Sign in with SSO")).to_be_visible()
+    expect(page.get_by_text("Sign-up is closed on this server.")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign up")).to_have_count(0)
