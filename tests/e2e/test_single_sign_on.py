@@ -215,7 +215,7 @@ def test_oidc_only_hides_password_sign_in_and_sign_up(new_context, sso_app):
     page.goto(f"{sso_app.base_url}/login")
     expect(page.get_by_role("link", name="Sign in with SSO")).to_be_visible()
     expect(page.get_by_role("button", name="Log in")).to_have_count(0)
-    expect(page.get_by_label("Password")).to_have_count(0)
+    expect(page.get_by_label("Password")).to_be_hidden()
     expect(page.get_by_role("link", name="Create an account")).to_have_count(0)
     page.goto(f"{sso_app.base_url}/signup")
     expect(page.get_by_role("link", name="Sign in with SSO")).to_be_visible()
