@@ -136,6 +136,7 @@ def begin(next_path: object = None, *, link_ticket: str = "", signed_in_user_id:
     state, nonce, binding = security.new_token(), security.new_token(), security.new_token()
     now = utcnow()
     link_user_id = None
+    refused = False
     with transaction() as session:
         session.exec(sa.delete(SingleSignOnPending).where(SingleSignOnPending.expires_at <= now))
         if link_ticket:
@@ -148,21 +149,28 @@ def begin(next_path: object = None, *, link_ticket: str = "", signed_in_user_id:
                     .with_for_update()
                 ).first()
             if ticket is not None:
-                session.delete(ticket)
-            if ticket is None or ticket.link_user_id is None or ticket.link_user_id != signed_in_user_id:
-                raise SingleSignOnFailed(Reason.STATE)
-            link_user_id = ticket.link_user_id
-        session.add(
-            SingleSignOnPending(
-                state_hash=security.token_digest(state),
-                binding_hash=security.token_digest(binding),
-                nonce=nonce,
-                next_path=LINK_NEXT if link_user_id else safe_next(next_path),
-                link_user_id=link_user_id,
-                created_at=now,
-                expires_at=now + PENDING_LIFETIME,
+                session.delete(ticket)  # single use, whether or not it is accepted
+            refused = (
+                ticket is None
+                or ticket.link_user_id is None
+                or ticket.link_user_id != signed_in_user_id
+                or ticket.expires_at <= now
             )
-        )
+            link_user_id = None if refused else ticket.link_user_id
+        if not refused:
+            session.add(
+                SingleSignOnPending(
+                    state_hash=security.token_digest(state),
+                    binding_hash=security.token_digest(binding),
+                    nonce=nonce,
+                    next_path=LINK_NEXT if link_user_id else safe_next(next_path),
+                    link_user_id=link_user_id,
+                    created_at=now,
+                    expires_at=now + PENDING_LIFETIME,
+                )
+            )
+    if refused:
+        raise SingleSignOnFailed(Reason.STATE)
     return Authorization(state=state, nonce=nonce, binding=binding, code_verifier=code_verifier_for(binding))
 
 

@@ -147,8 +147,11 @@ def test_a_password_account_links_single_sign_on_from_its_profile(new_context, s
     stranger.wait_for_url(re.compile(r".*/sso-error/?\?reason=account-exists$"))
     expect(stranger.get_by_role("alert")).to_contain_text("Log in with its password, then link single sign-on")
 
+    assert_accessible(page, "the Profile page with the Single sign-on section")
     section.get_by_role("button", name="Link single sign-on").click()
     dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Current password")).to_be_visible()
+    assert_accessible(page, "the Link single sign-on dialog")
     dialog.get_by_label("Current password").fill("not the password at all")
     dialog.get_by_role("button", name="Continue").click()
     expect(dialog.get_by_label("Current password")).to_have_attribute("aria-invalid", "true")

@@ -115,6 +115,9 @@ def test_link_mode_links_only_to_the_ticket_owner_after_the_password(sso_db):
     ticket = single_sign_on.start_linking(user_id, password)
     stranger = accounts.sign_up("Stra Nger", "stranger@example.com", random_password())
     assert reason_of(single_sign_on.begin, link_ticket=ticket, signed_in_user_id=stranger) == Reason.STATE
+    # The refused attempt used the ticket up; the owner asks for a new one.
+    assert reason_of(single_sign_on.begin, link_ticket=ticket, signed_in_user_id=user_id) == Reason.STATE
+    ticket = single_sign_on.start_linking(user_id, password)
     authorization = single_sign_on.begin(link_ticket=ticket, signed_in_user_id=user_id)
     returning = single_sign_on.finish(authorization.state, authorization.binding)
     assert (returning.link_user_id, returning.next_path) == (user_id, single_sign_on.LINK_NEXT)
