@@ -315,3 +315,39 @@ class TwoFactorChallenge(SQLModel, table=True):
     attempts: int = 0
     created_at: datetime = _time(default_factory=utcnow)
     expires_at: datetime = _time(index=True)
+
+
+class SingleSignOnIdentity(SQLModel, table=True):
+    """An account's identity at the OpenID Connect provider: the provider's `sub` under its issuer. Sign-in matches
+    on this pair only, never on the email (services/single_sign_on.py)."""
+
+    __tablename__ = "single_sign_on_identity"
+    __table_args__ = (
+        sa.UniqueConstraint("issuer", "subject", name="uq_single_sign_on_identity_issuer_subject"),
+        sa.UniqueConstraint("user_id", "issuer", name="uq_single_sign_on_identity_user_issuer"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user_account.id", index=False)
+    issuer: str = Field(max_length=255)
+    subject: str = Field(max_length=255)
+    created_at: datetime = _time(default_factory=utcnow)
+
+
+class SingleSignOnPending(SQLModel, table=True):
+    """An authorization request on its way through the provider: single use, ten minutes. Only sha256 of the
+    `state` and of the browser-binding cookie are kept; the PKCE verifier is derived from the cookie, so nothing
+    here redeems a stolen code. A row with an empty `binding_hash` is a link ticket not yet bound to a browser."""
+
+    __tablename__ = "single_sign_on_pending"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state_hash: str = Field(max_length=64, unique=True)
+    binding_hash: str = Field(default="", max_length=64)
+    nonce: str = Field(default="", max_length=64)
+    next_path: str = Field(default="/profile", max_length=2048)
+    link_user_id: int | None = Field(
+        default=None, sa_column_args=[sa.ForeignKey("user_account.id", ondelete="CASCADE")], nullable=True
+    )
+    created_at: datetime = _time(default_factory=utcnow)
+    expires_at: datetime = _time(index=True)

@@ -18,6 +18,7 @@ from profile_app.pages.login import login_page, signup_page
 from profile_app.pages.not_found import not_found_page
 from profile_app.pages.password_reset import forgot_page, reset_page
 from profile_app.pages.profile import profile_page
+from profile_app.pages.single_sign_on import sso_error_page
 from profile_app.services.housekeeping import run_pruner
 from profile_app.services.usage_stats import run_reporter
 from profile_app.states.auth_forms import LoginState, SignupState
@@ -26,6 +27,7 @@ from profile_app.states.busy import UNEXPECTED_FAILURE
 from profile_app.states.event_guard import MarkerGuard, frontend_exception_logger
 from profile_app.states.framework import replace_app_wraps
 from profile_app.states.password_reset import ForgotPasswordState, ResetPasswordState
+from profile_app.states.single_sign_on import SingleSignOnPageState
 from profile_app.states.workspaces import JoinState
 
 
@@ -81,8 +83,17 @@ app.register_lifespan_task(prepare_database)
 app.register_lifespan_task(run_reporter)  # anonymous usage reports: self-hosted, when enabled and a URL is set
 app.register_lifespan_task(run_pruner)  # hourly: old security events, expired sessions, grants and invitations
 app.add_page(index, route="/", title="Profile", on_load=rx.redirect("/profile"))
-app.add_page(login_page, route="/login", title="Log in · Profile", on_load=LoginState.open_login)
-app.add_page(signup_page, route="/signup", title="Sign up · Profile", on_load=SignupState.open_signup)
+app.add_page(
+    login_page, route="/login", title="Log in · Profile",
+    on_load=[LoginState.open_login, SingleSignOnPageState.open_options],
+)
+app.add_page(
+    signup_page, route="/signup", title="Sign up · Profile",
+    on_load=[SignupState.open_signup, SingleSignOnPageState.open_options],
+)
+app.add_page(
+    sso_error_page, route="/sso-error", title="Single sign-on · Profile", on_load=SingleSignOnPageState.open_error
+)
 app.add_page(
     profile_page,
     route="/profile",

@@ -1,7 +1,7 @@
 """two-factor sign-in: the TOTP secret (encrypted) on the user, recovery codes (hashed), pending sign-in challenges
 
 Revision ID: d03df10fd6f5
-Revises: c3e5a7b9d1f2
+Revises: e3f2b60f5d76
 Create Date: 2026-11-28 22:10:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 from profile_app.models import UTCDateTime
 
 revision: str = "d03df10fd6f5"
-down_revision: Union[str, Sequence[str], None] = "c3e5a7b9d1f2"
+down_revision: Union[str, Sequence[str], None] = "e3f2b60f5d76"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

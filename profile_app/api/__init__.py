@@ -10,7 +10,7 @@ from profile_app.api.registry import API_PREFIX
 
 
 def create_api() -> FastAPI:
-    from profile_app.api import auth, health, login, registry, server, session, storage, users  # noqa: F401
+    from profile_app.api import auth, health, login, oidc, registry, server, session, storage, users  # noqa: F401
 
     api = FastAPI(
         title="Profile API",
@@ -21,6 +21,7 @@ def create_api() -> FastAPI:
     )
     api.include_router(session.router, prefix=API_PREFIX)  # the session cookie's own routes
     api.include_router(health.router, prefix=API_PREFIX)
+    api.include_router(oidc.router, prefix=API_PREFIX)  # single sign-on: /api/oidc/login and /callback
     # Other routers go above this line: the ClearML endpoints end with catch-alls for everything under the prefix.
     registry.mount(api)
     return api

@@ -7,6 +7,7 @@ import reflex as rx
 
 from profile_app.components.forms import field_error, invalid_props, labeled_input, submit_button
 from profile_app.components.layout import public_card
+from profile_app.components.single_sign_on import password_sign_in_display, sso_sign_in_link
 from profile_app.components.two_factor import sign_in_code_step, sign_in_restart_notice
 from profile_app.states.auth_forms import LOG_IN, SIGN_UP, LoginState, SignupState
 from profile_app.states.two_factor import SignInCodeState
@@ -31,12 +32,14 @@ def _login_field(label: str, name: str, **props) -> rx.Component:
 def login_page() -> rx.Component:
     return public_card(
         rx.heading("Log in", size="6", as_="h1"),
+        sso_sign_in_link(),
         sign_in_restart_notice(),
         rx.cond(SignInCodeState.asking_code, sign_in_code_step(), _password_form()),
         rx.text(
             "New here? ",
             rx.link("Create an account", href="/signup" + _next_suffix(LoginState), underline="always"),
             size="2",
+            display=password_sign_in_display(),
         ),
     )
 
@@ -56,12 +59,14 @@ def _password_form() -> rx.Component:
         reset_on_submit=False,
         no_validate=True,
         width="100%",
+        display=password_sign_in_display(),
     )
 
 
 def signup_page() -> rx.Component:
     return public_card(
         rx.heading("Sign up", size="6", as_="h1"),
+        sso_sign_in_link(),
         rx.cond(
             SignupState.signup_open,
             rx.form(

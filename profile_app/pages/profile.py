@@ -20,9 +20,11 @@ from profile_app.components.credentials import credentials_section
 from profile_app.components.layout import signed_in_page
 from profile_app.components.preferences import identity_section, preferences_section, usage_data_section
 from profile_app.components.sections import Section, render_sections, section_nav
+from profile_app.components.single_sign_on import single_sign_on_section
 from profile_app.components.two_factor import two_factor_section
 from profile_app.components.workspaces import workspaces_section
 from profile_app.states.base import AuthState
+from profile_app.states.single_sign_on import SingleSignOnState
 
 SECTIONS: list[Section] = [
     Section("Profile", "profile", identity_section),
@@ -36,6 +38,7 @@ SECTIONS: list[Section] = [
     Section("Two-factor sign-in", "two-factor", two_factor_section),
     Section("Sessions", "sessions", sessions_section),
     Section("Security log", "security-log", security_log_section),
+    Section("Single sign-on", "single-sign-on", single_sign_on_section, visible=SingleSignOnState.sso_configured),
 ]
 
 

@@ -28,6 +28,7 @@ from profile_app.services.errors import (
     InvalidFields,
     InvalidLogin,
     NotSignedIn,
+    PasswordSignInDisabled,
     SecondFactorRequired,
     SignupClosed,
     ValidationFailed,
@@ -146,6 +147,8 @@ def sign_up(name: str, email: str, password: str, *, address: str = "", invitati
     """Create the account and its workspace membership; returns the new user's id. While sign-up is closed, only
     with a working invitation link's token (`invitation`)."""
     settings = get_settings()
+    if settings.oidc_only:
+        raise PasswordSignInDisabled()
     if not settings.signup_open and not invitation:
         raise SignupClosed()
     _rate_limit("sign-up", address)
@@ -157,38 +160,51 @@ def sign_up(name: str, email: str, password: str, *, address: str = "", invitati
             admit_sign_up(session, invitation)
         if session.exec(select(User.id).where(User.email == email)).first() is not None:
             raise ValidationFailed("An account with this email already exists. Log in instead.", field="email")
-        first_user = session.exec(select(sa.func.count()).select_from(User)).one() == 0
-        user = User(name=name, email=email, password_hash=password_hash)
-        session.add(user)
+        return create_account(session, name, email, password_hash).id
+
+
+def create_account(session: Session, name: str, email: str, password_hash: str) -> User:
+    """The new account and its workspace membership, inside the caller's transaction, which must already hold
+    the server-settings lock (`lock_sign_ups`). An empty `password_hash` is an account that signs in with single
+    sign-on only: no password matches it."""
+    settings = get_settings()
+    first_user = session.exec(select(sa.func.count()).select_from(User)).one() == 0
+    user = User(name=name, email=email, password_hash=password_hash)
+    session.add(user)
+    session.flush()
+    if settings.hosted:
+        workspace = Workspace(
+            name=personal_workspace_name(name),
+            personal=True,
+            owner_id=user.id,
+            max_members=settings.max_members_default,
+        )
+        session.add(workspace)
         session.flush()
-        if settings.hosted:
+        role = "owner"
+    else:
+        user.is_admin = first_user
+        workspace = session.exec(
+            select(Workspace).where(Workspace.personal.is_(False)).order_by(Workspace.id)
+        ).first()
+        role = "member"
+        if workspace is None:
             workspace = Workspace(
-                name=personal_workspace_name(name),
-                personal=True,
+                name=SELF_HOSTED_WORKSPACE_NAME,
                 owner_id=user.id,
                 max_members=settings.max_members_default,
             )
             session.add(workspace)
             session.flush()
             role = "owner"
-        else:
-            user.is_admin = first_user
-            workspace = session.exec(
-                select(Workspace).where(Workspace.personal.is_(False)).order_by(Workspace.id)
-            ).first()
-            role = "member"
-            if workspace is None:
-                workspace = Workspace(
-                    name=SELF_HOSTED_WORKSPACE_NAME,
-                    owner_id=user.id,
-                    max_members=settings.max_members_default,
-                )
-                session.add(workspace)
-                session.flush()
-                role = "owner"
-        session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=role))
-        user.active_workspace_id = workspace.id
-        return user.id
+    session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=role))
+    user.active_workspace_id = workspace.id
+    return user
+
+
+def lock_sign_ups(session: Session) -> None:
+    """Serialise account creation (first-user-is-admin, the one self-hosted workspace) in this transaction."""
+    _lock_server_settings(session)
 
 
 SIGN_IN_GRANT_LIFETIME = timedelta(minutes=1)
@@ -204,6 +220,8 @@ def authenticate(email: str, password: str, *, address: str = "") -> int:
 
     Known and unknown emails behave the same in every state: both cost one argon2 verification, both count
     failures (per email and client address) and both lock after the same number, with the same messages."""
+    if get_settings().oidc_only:
+        raise PasswordSignInDisabled()
     _rate_limit("sign-in", address)
     email = normalise_email(email if isinstance(email, str) else "")
     subject = f"password:{email}"
@@ -211,7 +229,8 @@ def authenticate(email: str, password: str, *, address: str = "") -> int:
     with read() as session:
         user = session.exec(select(User).where(User.email == email)).first()
     password = password if isinstance(password, str) else ""
-    if not security.verify_password(user.password_hash if user else None, password):
+    # An SSO-only account has no password (an empty hash): it fails like an unknown email, at the same cost.
+    if not security.verify_password(user.password_hash if user and user.password_hash else None, password):
         throttle.record_failure(subject, address)
         if user is not None:  # only an existing account has a log to write to
             with transaction() as session:
@@ -239,7 +258,7 @@ def confirm_password(user_id: int, password: str, *, address: str = "") -> None:
         raise NotSignedIn()
     subject = f"password:{user.email}"
     throttle.guard(subject, address)
-    if not security.verify_password(user.password_hash, password if isinstance(password, str) else ""):
+    if not security.verify_password(user.password_hash or None, password if isinstance(password, str) else ""):
         throttle.record_failure(subject, address)
         raise InvalidLogin("The password is incorrect.", field="password")
     throttle.clear_failures(subject, address)

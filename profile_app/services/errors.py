@@ -80,5 +80,12 @@ class AccountDisabled(DomainError):
         super().__init__(self.MESSAGE)
 
 
+class PasswordSignInDisabled(DomainError):
+    """PROFILE_OIDC_ONLY: accounts sign in and sign up through single sign-on only."""
+
+    def __init__(self):
+        super().__init__("This server uses single sign-on. Sign in with SSO instead.")
+
+
 class LimitReached(DomainError):
     """A configured limit (members, credentials) would be exceeded."""

@@ -78,7 +78,8 @@ class SignupState(AuthState):
     def open_signup(self):
         self._clear_errors()
         settings = get_settings()
-        self.signup_open = settings.signup_open or self._invitation() != ""
+        # Closed sign-up still admits an invitation link's holder; OIDC-only admits SSO sign-up only.
+        self.signup_open = (settings.signup_open or self._invitation() != "") and not settings.oidc_only
         self.hosted = settings.hosted
         if self._user_id() is not None:
             return rx.redirect(safe_next(self.router.url.query_parameters.get("next")))
