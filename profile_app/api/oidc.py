@@ -126,7 +126,9 @@ async def callback(request: Request) -> Response:
         accounts.end_session(request.cookies.get(SESSION_COOKIE_NAME, ""))  # a previous session here ends
         response = _continue_page(next_url)
         set_session_cookie(
-            response, accounts.open_session(outcome.user_id, user_agent=user_agent, ip_address=address)
+            response, accounts.open_session(
+                outcome.user_id, user_agent=user_agent, ip_address=address, how=single_sign_on.SIGN_IN_DETAIL
+            )
         )
     response.delete_cookie(BINDING_COOKIE_NAME, path=BINDING_COOKIE_PATH)
     return response

@@ -264,8 +264,10 @@ def confirm_password(user_id: int, password: str, *, address: str = "") -> None:
     throttle.clear_failures(subject, address)
 
 
-def open_session(user_id: int, *, user_agent: str = "", ip_address: str = "") -> str:
-    """A new session for the user; returns its token, which only the browser's HttpOnly cookie will hold."""
+def open_session(user_id: int, *, user_agent: str = "", ip_address: str = "", how: str = "") -> str:
+    """A new session for the user; returns its token, which only the browser's HttpOnly cookie will hold. The
+    security log's "Signed in" line is written here, once per session, with `how` as its detail (e.g. single
+    sign-on)."""
     token = security.new_token()
     now = utcnow()
     with transaction() as session:
@@ -288,7 +290,8 @@ def open_session(user_id: int, *, user_agent: str = "", ip_address: str = "") ->
             )
         )
         security_log.record(
-            session, user_id, security_log.EventKind.SIGNED_IN, ip_address=ip_address, user_agent=user_agent
+            session, user_id, security_log.EventKind.SIGNED_IN, ip_address=ip_address, user_agent=user_agent,
+            detail=how,
         )
     return token
 

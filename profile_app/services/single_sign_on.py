@@ -35,6 +35,7 @@ PENDING_LIFETIME = timedelta(minutes=10)
 LINK_TICKET_LIFETIME = timedelta(minutes=2)
 BINDING_COOKIE_NAME = "profile_sso_binding"
 LINK_NEXT = "/profile#single-sign-on"
+SIGN_IN_DETAIL = "Single sign-on"  # the security log's "Signed in" detail for these sessions
 SUBJECT_MAX = ISSUER_MAX = 255
 _TOKEN_MAX = 128
 
@@ -297,8 +298,7 @@ def complete(issuer: str, claims: dict, *, link_user_id: int | None = None, ip_a
     with transaction() as session:
         identity = session.exec(identity_query).first()
         if identity is not None:
-            _refuse_disabled(session.get(User, identity.user_id))
-            security_log.record(session, identity.user_id, EventKind.SIGNED_IN, detail="Single sign-on", **log)
+            _refuse_disabled(session.get(User, identity.user_id))  # "Signed in" is logged with the session
             return Outcome(user_id=identity.user_id)
 
     # No link yet: a new account, from the claims, when the rules allow it.

@@ -88,7 +88,7 @@ def test_first_sign_in_creates_an_sso_only_account_and_opens_a_session(sso, prov
         assert session.get(User, user_id).password_hash == ""
         kinds = session.exec(select(SecurityEvent.kind).where(SecurityEvent.user_id == user_id)).all()
         assert session.exec(select(sa.func.count()).select_from(SingleSignOnPending)).one() == 0
-    assert kinds == ["sso_signed_up"]
+    assert sorted(kinds) == ["signed_in", "sso_signed_up"]  # the account, then its first session
     assert BINDING not in response.cookies or response.cookies.get(BINDING) in ("", None)
 
 
