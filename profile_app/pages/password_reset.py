@@ -75,9 +75,13 @@ def forgot_page() -> rx.Component:
     return public_card(
         rx.heading("Reset your password", size="6", as_="h1"),
         rx.cond(
-            ForgotPasswordState.mail_configured,
-            rx.cond(ForgotPasswordState.forgot_sent, _request_sent(), _forgot_form()),
-            _mail_not_set_up(),
+            ForgotPasswordState.forgot_loaded,
+            rx.cond(
+                ForgotPasswordState.mail_configured,
+                rx.cond(ForgotPasswordState.forgot_sent, _request_sent(), _forgot_form()),
+                _mail_not_set_up(),
+            ),
+            _spinner(),
         ),
         _back_to_login(),
     )
@@ -148,12 +152,12 @@ def _reset_done() -> rx.Component:
     )
 
 
+def _spinner() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), aria_busy="true", width="100%")
+
+
 def _loading() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Reset your password", size="6", as_="h1"),
-        rx.center(rx.spinner(size="3"), aria_busy="true", width="100%"),
-        width="100%",
-    )
+    return rx.vstack(rx.heading("Reset your password", size="6", as_="h1"), _spinner(), width="100%")
 
 
 def reset_page() -> rx.Component:

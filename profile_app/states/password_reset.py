@@ -22,6 +22,7 @@ PASSWORDS_DIFFER = "The passwords do not match."
 
 
 class ForgotPasswordState(AuthState):
+    forgot_loaded: bool = False  # until on_load answers, neither the form nor the no-mail text is known to apply
     mail_configured: bool = False
     forgot_sent: bool = False
     forgot_email_error: str = ""
@@ -33,6 +34,7 @@ class ForgotPasswordState(AuthState):
         self.forgot_sent = False
         self.forgot_email_error = self.forgot_error = ""
         self.mail_configured = get_settings().mail_configured
+        self.forgot_loaded = True
 
     @event
     @settles(SEND_RESET_LINK)

@@ -53,6 +53,8 @@ def _ask_for_link(page: Page, app, email: str) -> None:
     page.goto(f"{app.base_url}/login")
     page.get_by_role("link", name="Forgot password?").click()
     page.wait_for_url(re.compile(r".*/forgot/?$"))
+    # /login has an "Email" field too: wait for /forgot to be on screen before typing.
+    expect(page.get_by_role("heading", name="Reset your password", level=1)).to_be_visible()
     page.get_by_label("Email").fill(email)
     page.get_by_role("button", name="Send reset link").click()
     expect(page.get_by_role("status")).to_have_text(SENT)
@@ -173,6 +175,8 @@ def test_without_mail_the_page_says_how_an_administrator_makes_a_link(hosted_app
     page.goto(f"{hosted_app.base_url}/login")
     page.get_by_role("link", name="Forgot password?").click()
     page.wait_for_url(re.compile(r".*/forgot/?$"))
+    # /login has an "Email" field too: wait for /forgot to be on screen before typing.
+    expect(page.get_by_role("heading", name="Reset your password", level=1)).to_be_visible()
     expect(page.get_by_text("Email is not set up on this server")).to_be_visible()
     expect(page.get_by_text("python -m profile_app.manage reset-link EMAIL")).to_be_visible()
     expect(page.get_by_label("Email")).to_have_count(0)
