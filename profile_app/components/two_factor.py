@@ -22,6 +22,7 @@ from profile_app.states.two_factor import (
     VERIFY,
     SignInCodeState,
     TwoFactorState,
+    leaving_sign_in,
     recovery_codes,
     recovery_codes_download,
     setup_key,
@@ -291,6 +292,11 @@ def sign_in_code_step() -> rx.Component:
         spacing="3",
         width="100%",
     )
+
+
+def sign_in_code_shown() -> rx.Var[bool]:
+    """Whether /login shows the code step instead of the password form."""
+    return SignInCodeState.asking_code | leaving_sign_in.value.to(bool)
 
 
 def sign_in_restart_notice() -> rx.Component:

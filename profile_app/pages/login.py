@@ -8,9 +8,8 @@ import reflex as rx
 from profile_app.components.forms import field_error, invalid_props, labeled_input, submit_button
 from profile_app.components.layout import public_card
 from profile_app.components.single_sign_on import password_sign_in_display, sso_sign_in_link
-from profile_app.components.two_factor import sign_in_code_step, sign_in_restart_notice
+from profile_app.components.two_factor import sign_in_code_shown, sign_in_code_step, sign_in_restart_notice
 from profile_app.states.auth_forms import LOG_IN, SIGN_UP, LoginState, SignupState
-from profile_app.states.two_factor import SignInCodeState
 
 
 def _next_suffix(state) -> rx.Var:
@@ -34,7 +33,7 @@ def login_page() -> rx.Component:
         rx.heading("Log in", size="6", as_="h1"),
         sso_sign_in_link(),
         sign_in_restart_notice(),
-        rx.cond(SignInCodeState.asking_code, sign_in_code_step(), _password_form()),
+        rx.cond(sign_in_code_shown(), sign_in_code_step(), _password_form()),
         rx.text(
             "New here? ",
             rx.link("Create an account", href="/signup" + _next_suffix(LoginState), underline="always"),

@@ -33,6 +33,9 @@ recovery_codes = client_state("two_factor_recovery_codes", "")
 recovery_codes_download = client_state("two_factor_recovery_codes_download", "")
 _ONE_TIME_CARRIERS = (setup_key, setup_qr, recovery_codes, recovery_codes_download)
 
+# True from a verified code until the browser has loaded the next page (client-side only, never persisted).
+leaving_sign_in = client_state("two_factor_leaving_sign_in", False)
+
 SETUP_CODE_ID = "two-factor-setup-code"
 DISABLE_PASSWORD_ID = "two-factor-disable-password"  # noqa: S105 (an element id)
 DISABLE_CODE_ID = "two-factor-disable-code"
@@ -219,9 +222,13 @@ class SignInCodeState(AuthState):
             self.code_error = error.message
             self._focus(SIGN_IN_CODE_ID)
             return None
+        # The step is over on the server, so the next visit to /login starts at the password (a step still marked
+        # as open would swap the form under the person's typing when the page hydrates); this page keeps showing
+        # it until the browser has moved on.
         self._challenge = ""
+        self.asking_code = False
         accounts.end_session(self._session_digest())  # a previous session in this browser ends here
-        return start_session(grant)
+        return [leaving_sign_in.push(True), start_session(grant)]
 
     @event
     def start_over(self):

@@ -77,6 +77,31 @@ def test_setup_shows_the_key_and_a_qr_code_and_keeps_only_ciphertext(database):
         assert user.totp_secret_ciphertext.startswith("v1.test1.") and user.totp_pending_ciphertext == ""
 
 
+def _statements_of_status(user_id: int) -> int:
+    """SQL statements `status` costs on the Profile page, where the page's shared read already loaded the user."""
+    counted: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        counted.append(statement)
+
+    engine = db.get_engine()
+    with db.one_read():
+        accounts.get_account(user_id)  # the page's first read
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            two_factor.status(user_id)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+    return len(counted)
+
+
+def test_the_section_costs_no_statement_when_off_and_one_count_when_on(database):
+    user_id = _user()
+    assert _statements_of_status(user_id) == 0
+    _turn_on(user_id)
+    assert _statements_of_status(user_id) == 1
+
+
 def test_setup_refuses_a_wrong_code_and_a_missing_setup(database):
     user_id = _user()
     with pytest.raises(ValidationFailed, match="Start the set-up again"):
