@@ -171,8 +171,26 @@ def _seed_preferences_document(victim_id: int) -> tuple[list[str], list[str]]:
     return [private], []
 
 
+def _seed_sessions(victim_id: int) -> tuple[list[str], list[str]]:
+    """The victim's sessions by the opaque ids the Sessions section uses (signing one out would log it in the
+    victim's security log, which the snapshot compares)."""
+    from profile_app.db import read
+    from profile_app.models import AuthSession
+    from profile_app.services import sessions
+
+    with read() as session:
+        rows = session.exec(sa.select(AuthSession.id).where(AuthSession.user_id == victim_id)).scalars().all()
+    return [], [sessions.public_id_of(row_id) for row_id in rows]
+
+
 # Each feature's seeder: f(victim_id) -> (secret values that must never come back, identifiers to try as input).
-_EXTRA_SEEDS: list = [_seed_credentials, _seed_cloud_access, _seed_invitation, _seed_preferences_document]
+_EXTRA_SEEDS: list = [
+    _seed_credentials,
+    _seed_cloud_access,
+    _seed_invitation,
+    _seed_preferences_document,
+    _seed_sessions,
+]
 
 
 @pytest.fixture(scope="module")
