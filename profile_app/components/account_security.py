@@ -194,7 +194,7 @@ def security_log_section(section: Section) -> rx.Component:
         rx.cond(
             SecurityLogState.events.length() > 0,
             rx.fragment(
-                data_table("Security log", LOG_COLUMNS, SecurityLogState.events, _log_row, stack="medium"),
+                data_table("Security log", LOG_COLUMNS, SecurityLogState.events, _log_row, stack="wide"),
                 rx.cond((SecurityLogState.log_page > 0) | SecurityLogState.log_has_more, _pager()),
             ),
             rx.text("No events yet.", size="2", color_scheme="gray"),

@@ -194,6 +194,18 @@ def _seed_two_factor(victim_id: int) -> tuple[list[str], list[str]]:
     return [key.secret, key.grouped, challenge, *codes], list(codes[:2])
 
 
+def _seed_sessions(victim_id: int) -> tuple[list[str], list[str]]:
+    """The victim's sessions by the opaque ids the Sessions section uses (signing one out would log it in the
+    victim's security log, which the snapshot compares)."""
+    from profile_app.db import read
+    from profile_app.models import AuthSession
+    from profile_app.services import sessions
+
+    with read() as session:
+        rows = session.exec(sa.select(AuthSession.id).where(AuthSession.user_id == victim_id)).scalars().all()
+    return [], [sessions.public_id_of(row_id) for row_id in rows]
+
+
 # Each feature's seeder: f(victim_id) -> (secret values that must never come back, identifiers to try as input).
 _EXTRA_SEEDS: list = [
     _seed_credentials,
@@ -202,6 +214,7 @@ _EXTRA_SEEDS: list = [
     _seed_preferences_document,
     _seed_password_reset,
     _seed_two_factor,
+    _seed_sessions,
 ]
 
 
@@ -220,6 +233,26 @@ def seeded(hosted_app):
             )
         victim["ids"] = list(range(1, max_id + 2))
     return victim
+
+
+def _drain(client: RawClient, signed_in: bool) -> None:
+    """Wait until the server has answered every event sent, before the connection closes (closing drops events
+    still queued, and a busy machine easily has a tail of them: the victim's identifiers come last). Signed in,
+    a last event renames the attacker to a fresh marker: events of one connection run in order, so once the
+    marker comes back, everything before it has run. Signed out nothing can answer with a marker; wait for quiet."""
+    if not signed_in:
+        client.settle(1.0)
+        return
+    from profile_app.states.preferences import PreferencesState
+
+    marker = f"Mallory {uuid.uuid4().hex}"
+    client.emit(f"{PreferencesState.get_full_name()}.save_name", {"form_data": {"name": marker}})
+    for _ in range(3000):  # a bound against a hang, not a measurement
+        client.settle(0.2)
+        with client.lock:
+            if any(marker in message for message in client.received):
+                return
+    raise AssertionError("the server never answered the last event")
 
 
 def _attack(app, victim, session_token: str | None, attacker_id: int | None, attacker_workspaces: set[int]):
@@ -248,11 +281,16 @@ def _attack(app, victim, session_token: str | None, attacker_id: int | None, att
                         args = sets[round_index % len(sets)]
                         client.emit(event_name, dict(zip(params, args, strict=True)))
                 client.settle(0.1)
-            client.settle()
+            _drain(client, session_token is not None)
         finally:
             client.close()
         after = _snapshot(engine, attacker_id, attacker_workspaces)
+        from profile_app.services import accounts
+
+        # Sessions are left out of the snapshot (the attacker's own come and go); the victim's must survive.
+        victim_session_alive = accounts.resolve_session(victim["secrets"][0]) == victim["id"]
     assert before == after, "a crafted event changed another user's data"
+    assert victim_session_alive, "a crafted event ended the victim's session"
     leaked = "\n".join(client.received)
     for private in [victim["email"], victim["name"], *victim["secrets"]]:
         assert private not in leaked, f"private data came back over the socket: {private[:12]}…"

@@ -153,3 +153,28 @@ def test_signing_out_others_needs_this_sessions_digest(database):
         sessions.sign_out_other_sessions(user_id, "")
     assert len(sessions.list_sessions(user_id, _digest(here))) == 3
 
+
+
+def test_on_the_profile_page_the_three_sections_cost_two_statements(database):
+    """/profile reads in one transaction and has the user row already: Password and sign-in reads nothing more,
+    Sessions one statement, the Security log's first page one."""
+    from profile_app.services import password_change
+
+    user_id = _user()
+    here, _, _ = _three_sessions()
+    statements: list[str] = []
+    engine = db.get_engine()
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    with db.one_read():
+        accounts.get_account(user_id)  # the page's header read, before the sections
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert password_change.password_status(user_id).has_password
+            assert len(sessions.list_sessions(user_id, _digest(here))) == 3
+            assert len(security_log.list_events(user_id).entries) == 3
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 2, statements
