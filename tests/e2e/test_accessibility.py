@@ -172,7 +172,7 @@ def test_every_password_reset_state(hosted_app, new_context, scheme):
     (/forgot with mail, its error and its answer: tests/e2e/test_password_reset.py, on a server that sends mail.)"""
     with hosted_app.services():
         from profile_app import db
-        from profile_app.models import PasswordReset
+        from profile_app.models import PasswordReset, utcnow
         from profile_app.services import password_reset
 
         demo = seed_demo(name="Reset Person")
@@ -181,7 +181,7 @@ def test_every_password_reset_state(hosted_app, new_context, scheme):
             session.execute(
                 sa.update(PasswordReset)
                 .where(PasswordReset.token_hash == _reset_token_digest(expired))
-                .values(expires_at=PasswordReset.created_at - timedelta(seconds=1))
+                .values(expires_at=utcnow() - timedelta(seconds=1))
             )
     page = new_context(color_scheme=scheme).new_page()
     page.goto(f"{hosted_app.base_url}/forgot")

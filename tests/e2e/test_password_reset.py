@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import E2E_PORT, PASSWORD, log_in, sign_up, unique_email
 from tests.e2e.harness import PROJECT_ROOT, make_server
 from tests.support.axe import assert_accessible
+from tests.support.layout import PHONE, horizontal_overflow
 from tests.support.mail import smtp_server
 
 pytestmark = pytest.mark.e2e
@@ -52,6 +53,8 @@ def _ask_for_link(page: Page, app, email: str) -> None:
     page.goto(f"{app.base_url}/login")
     page.get_by_role("link", name="Forgot password?").click()
     page.wait_for_url(re.compile(r".*/forgot/?$"))
+    # /login has an "Email" field too: wait for /forgot to be on screen before typing.
+    expect(page.get_by_role("heading", name="Reset your password", level=1)).to_be_visible()
     page.get_by_label("Email").fill(email)
     page.get_by_role("button", name="Send reset link").click()
     expect(page.get_by_role("status")).to_have_text(SENT)
@@ -172,6 +175,8 @@ def test_without_mail_the_page_says_how_an_administrator_makes_a_link(hosted_app
     page.goto(f"{hosted_app.base_url}/login")
     page.get_by_role("link", name="Forgot password?").click()
     page.wait_for_url(re.compile(r".*/forgot/?$"))
+    # /login has an "Email" field too: wait for /forgot to be on screen before typing.
+    expect(page.get_by_role("heading", name="Reset your password", level=1)).to_be_visible()
     expect(page.get_by_text("Email is not set up on this server")).to_be_visible()
     expect(page.get_by_text("python -m profile_app.manage reset-link EMAIL")).to_be_visible()
     expect(page.get_by_label("Email")).to_have_count(0)
@@ -213,7 +218,7 @@ def test_expired_and_forged_links_show_a_message_and_no_form(hosted_app, page):
     email = unique_email("expired")
     with hosted_app.services():
         from profile_app import db
-        from profile_app.models import PasswordReset
+        from profile_app.models import PasswordReset, utcnow
         from profile_app.services import accounts, password_reset
 
         user_id = accounts.sign_up("Slow Reader", email, PASSWORD)
@@ -222,7 +227,7 @@ def test_expired_and_forged_links_show_a_message_and_no_form(hosted_app, page):
             session.execute(
                 sa.update(PasswordReset)
                 .where(PasswordReset.user_id == user_id)
-                .values(expires_at=PasswordReset.created_at - timedelta(seconds=1))
+                .values(expires_at=utcnow() - timedelta(seconds=1))
             )
     page.goto(link)
     expect(page.get_by_role("heading", name="Reset link expired")).to_be_visible()
@@ -236,3 +241,27 @@ def test_expired_and_forged_links_show_a_message_and_no_form(hosted_app, page):
         expect(page.get_by_text("This reset link is not valid.")).to_be_visible()
         expect(page.get_by_role("button", name="Set new password")).to_have_count(0)
         assert "onerror" not in page.locator("main").inner_text()
+
+
+def test_the_pages_fit_a_phone_and_work_from_the_keyboard(hosted_app, mail_app, new_context):
+    with hosted_app.services():
+        from profile_app.services import accounts, password_reset
+
+        email = unique_email("phone")
+        link = password_reset.create_reset_link(accounts.sign_up("Phone Person", email, PASSWORD))
+    page = new_context(**PHONE, color_scheme="dark").new_page()
+    for url in (f"{hosted_app.base_url}/forgot", f"{mail_app.base_url}/forgot", link, f"{hosted_app.base_url}/reset/x"):
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert horizontal_overflow(page) <= 0, url
+
+    page.goto(link)  # keyboard only: type, Tab, type, Enter
+    page.get_by_label("New password", exact=True).focus()
+    page.keyboard.type(NEW_PASSWORD)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Confirm new password")).to_be_focused()
+    page.keyboard.type(NEW_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+    expect(page.locator("#reset-done")).to_be_focused()
+    log_in(page, hosted_app, email, NEW_PASSWORD)

@@ -5,6 +5,7 @@ same answer for unknown emails; mail failures logged without the link; PROFILE_S
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from datetime import timedelta
 
@@ -24,7 +25,7 @@ from profile_app.services.errors import (
 )
 from profile_app.services.password_reset import LinkState, MailNotConfigured, ResetLinkUnusable
 from profile_app.services.security_log import EventKind
-from tests.support.mail import free_port, smtp_server
+from tests.support.mail import free_port, self_signed_certificate, smtp_server
 
 OLD_PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
@@ -324,6 +325,41 @@ def test_a_refused_login_is_logged_without_the_password(database, caplog):
         mail.wait_for_outbox()
         assert server.messages == []
     assert "SMTPAuthenticationError" in caplog.text and "wrong-secret" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("tls", "scheme", "query"), [("starttls", "smtp", "?starttls=true"), ("implicit", "smtps", "")]
+)
+def test_mail_goes_over_tls(database, tmp_path, monkeypatch, tls, scheme, query):
+    """STARTTLS and implicit TLS with the certificate checked (the test's own authority stands in for the system's)."""
+    certificate = self_signed_certificate(tmp_path)
+    monkeypatch.setattr(mail, "tls_context", lambda: ssl.create_default_context(cafile=str(certificate[0])))
+    with smtp_server("mailer", "secret", tls=tls, certificate=certificate) as server:
+        database(SMTP_URL=f"{scheme}://mailer:secret@{server.host}:{server.port}{query}", MAIL_FROM="p@example.com")
+        _ada()
+        password_reset.request_reset("ada@example.com", address=ADDRESS)
+        assert server.wait_for_message(to="ada@example.com").reset_link()
+
+
+def test_an_untrusted_certificate_is_refused_and_logged(database, tmp_path, caplog):
+    certificate = self_signed_certificate(tmp_path)  # not trusted by the system's authorities
+    with smtp_server(tls="starttls", certificate=certificate) as server:
+        database(SMTP_URL=f"smtp://{server.host}:{server.port}?starttls=true", MAIL_FROM="p@example.com")
+        _ada()
+        password_reset.request_reset("ada@example.com", address=ADDRESS)
+        mail.wait_for_outbox()
+        assert server.messages == []
+    assert "SSLCertVerificationError" in caplog.text and "/reset/" not in caplog.text
+
+
+def test_plain_mail_to_a_server_that_requires_starttls_is_refused(database, tmp_path, caplog):
+    with smtp_server(tls="starttls", certificate=self_signed_certificate(tmp_path)) as server:
+        database(SMTP_URL=f"smtp://{server.host}:{server.port}", MAIL_FROM="p@example.com")
+        _ada()
+        password_reset.request_reset("ada@example.com", address=ADDRESS)
+        mail.wait_for_outbox()
+        assert server.messages == []
+    assert "Sending mail through the SMTP server at 127.0.0.1 failed" in caplog.text
 
 
 # PROFILE_SMTP_URL --------------------------------------------------------------------------------------------------
