@@ -153,7 +153,7 @@ class Membership(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = _fk("workspace.id")
     user_id: int = _fk("user_account.id")
-    role: str = Field(default="member", max_length=10)  # owner | member
+    role: str = Field(default="member", max_length=10)  # owner | admin | member (services/workspaces.py)
     joined_at: datetime = _time(default_factory=utcnow)
 
 

@@ -125,14 +125,25 @@ def _member_row(row: MemberRow) -> rx.Component:
         truncated(row.email, width="18rem"),
         rx.el.span(row.role),
         rx.el.span(row.joined),
-        actions=rx.cond(
-            row.removable,
-            row_action(
-                "Remove",
-                "Remove " + row.name,
-                WorkspacesState.ask_remove_member(row.user_id),
-                danger=True,
-                disabled=connection_lost,
+        actions=rx.fragment(
+            rx.cond(
+                row.role_changeable,
+                row_action(
+                    rx.cond(row.admin, "Remove admin", "Make admin"),
+                    rx.cond(row.admin, "Remove admin ", "Make admin ") + row.name,
+                    WorkspacesState.ask_role_change(row.user_id),
+                    disabled=connection_lost,
+                ),
+            ),
+            rx.cond(
+                row.removable,
+                row_action(
+                    "Remove",
+                    "Remove " + row.name,
+                    WorkspacesState.ask_remove_member(row.user_id),
+                    danger=True,
+                    disabled=connection_lost,
+                ),
             ),
         ),
     )

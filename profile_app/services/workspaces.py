@@ -26,10 +26,13 @@ from profile_app.services.errors import (
     SignupClosed,
 )
 from profile_app.services.idempotency import checked_request_key
+from profile_app.services.security_log import EventKind
 from profile_app.services.text import clean_text
 
 OWNER = "owner"
+ADMIN = "admin"  # hosted: invites, removes members (never the owner); only the owner grants or takes it
 MEMBER = "member"
+MANAGERS = (OWNER, ADMIN)
 WORKSPACE_NAME_MIN, WORKSPACE_NAME_MAX = 2, 100
 JOIN_PATH = "/join/"
 NOT_A_MEMBER = "You are not a member of this workspace."
@@ -131,8 +134,15 @@ class MembersOverview:
         return self.hosted and not self.personal and self.viewer_role != OWNER
 
     def can_remove(self, member: Member) -> bool:
-        """The rule `remove_member` enforces: the owner removes anyone but themselves (hosted only)."""
-        return self.hosted and self.viewer_role == OWNER and member.user_id != self.viewer_id
+        """The rule `remove_member` enforces: the owner and its admins remove anyone but themselves and the owner
+        (hosted only)."""
+        return (
+            self.hosted and self.viewer_role in MANAGERS and member.user_id != self.viewer_id and member.role != OWNER
+        )
+
+    def can_change_role(self, member: Member) -> bool:
+        """The rule `set_member_role` enforces: only the owner makes or unmakes admins, and the owner stays owner."""
+        return self.hosted and self.viewer_role == OWNER and member.role != OWNER
 
 
 @dataclass(frozen=True)
@@ -345,7 +355,12 @@ def list_members(user_id: int, workspace_id: int | None = None) -> MembersOvervi
             select(Membership.user_id, User.name, User.email, Membership.role, Membership.joined_at)
             .join(User, User.id == Membership.user_id)
             .where(Membership.workspace_id == workspace_id)
-            .order_by(Membership.role.desc(), Membership.joined_at, Membership.id)  # owner first, then by joining
+            # the owner first, then admins, then by joining
+            .order_by(
+                sa.case((Membership.role == OWNER, 0), (Membership.role == ADMIN, 1), else_=2),
+                Membership.joined_at,
+                Membership.id,
+            )
         ).all()
     return MembersOverview(
         workspace_id=workspace.id,
@@ -363,17 +378,23 @@ def list_members(user_id: int, workspace_id: int | None = None) -> MembersOvervi
 
 
 def remove_member(user_id: int, member_user_id: int, workspace_id: int | None = None) -> None:
-    """The owner removes someone: their membership goes, their app credentials there are revoked at once."""
+    """The owner (or one of its admins) removes someone: their membership goes, their app credentials there are
+    revoked at once. Nobody removes the owner, nor themselves (admins leave instead)."""
     _require_hosted()
     with transaction() as session:
         workspace_id = _workspace_or_active(session, user_id, workspace_id)
+        if workspace_id is not None:
+            _lock_workspace(session, workspace_id)  # serialises with role changes: a demoted admin removes nobody
         acting = _require_membership(session, workspace_id, user_id)
-        if acting.role != OWNER:
-            raise PermissionDenied("Only the workspace owner can remove members.")
+        if acting.role not in MANAGERS:
+            raise PermissionDenied("Only the workspace owner or its admins can remove members.")
         if member_user_id == user_id:
             raise PermissionDenied("You cannot remove yourself from your own workspace.")
-        if _membership(session, workspace_id, member_user_id) is None:
+        target = _membership(session, workspace_id, member_user_id)
+        if target is None:
             raise NotFound("That person is not a member of this workspace.")
+        if target.role == OWNER:
+            raise PermissionDenied("Nobody can remove the workspace owner.")
         _drop_membership(session, _user(session, member_user_id), workspace_id)
         now = utcnow()
         # Links they made here stop working, and no link made before now lets them back in: only a new
@@ -399,6 +420,34 @@ def remove_member(user_id: int, member_user_id: int, workspace_id: int | None = 
             session.add(removal)
         workspace_name = session.get(Workspace, workspace_id).name
         security_log.record(session, member_user_id, security_log.EventKind.WORKSPACE_REMOVED, detail=workspace_name)
+
+
+def set_member_role(user_id: int, member_user_id: int, role: str, workspace_id: int | None = None) -> None:
+    """The owner makes a member an admin of the workspace (ADMIN) or takes it back (MEMBER), in one transaction
+    holding the workspace's lock; logged on both people's security logs. The owner's own role never changes, so
+    the workspace always keeps its owner."""
+    _require_hosted()
+    if role not in (ADMIN, MEMBER):
+        raise PermissionDenied("A member is either an admin or a member.")
+    with transaction() as session:
+        workspace_id = _workspace_or_active(session, user_id, workspace_id)
+        acting = _require_membership(session, workspace_id, user_id)
+        workspace = _lock_workspace(session, workspace_id)
+        if acting.role != OWNER:
+            raise PermissionDenied("Only the workspace owner can make or remove admins.")
+        target = _membership(session, workspace_id, member_user_id)
+        if target is None:
+            raise NotFound("That person is not a member of this workspace.")
+        if target.role == OWNER:
+            raise PermissionDenied("The owner stays the owner of their workspace.")
+        if target.role == role:
+            return
+        target.role = role
+        session.add(target)
+        kind = EventKind.ADMIN_GRANTED if role == ADMIN else EventKind.ADMIN_REVOKED
+        member = _user(session, member_user_id)
+        security_log.record(session, user_id, kind, detail=f"{member.email} in {workspace.name}")
+        security_log.record(session, member_user_id, kind, detail=f"In {workspace.name}")
 
 
 def _removed_after(session: Session, invitation: Invitation, user_id: int | None) -> bool:
@@ -534,7 +583,7 @@ def list_invitations(user_id: int, workspace_id: int | None = None) -> list[Invi
             created_at=invitation.created_at,
             expires_at=invitation.expires_at,
             uses=invitation.uses,
-            can_revoke=viewer.role == OWNER or invitation.created_by == user_id or administrator,
+            can_revoke=viewer.role in MANAGERS or invitation.created_by == user_id or administrator,
         )
         for invitation, name in rows
     ]
@@ -549,7 +598,7 @@ def revoke_invitation(user_id: int, invitation_id: int) -> None:
         if invitation is None or membership is None:
             raise NotFound("This invitation link does not exist.")
         _require_inviter(session, user_id)
-        if get_settings().hosted and membership.role != OWNER and invitation.created_by != user_id:
+        if get_settings().hosted and membership.role not in MANAGERS and invitation.created_by != user_id:
             raise PermissionDenied("Only the workspace owner or the person who made a link can revoke it.")
         if invitation.revoked_at is None:
             invitation.revoked_at = utcnow()

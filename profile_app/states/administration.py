@@ -168,6 +168,8 @@ class UsersState(AuthState):
             self.reset_dialog_open = True
             self._reload()
             return new_reset_link.push(outcome.value)
+        if (own_id := self._user_id()) is not None:
+            self._load_account(own_id)  # an administrator who removed their own role loses the section at once
         self._reload()
         return rx.toast.success(DONE[kind])
 

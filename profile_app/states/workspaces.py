@@ -27,12 +27,14 @@ INVITE = Pending("workspace_invite")
 JOIN = Pending("join")
 SWITCH = Pending("workspace_switch")
 RENAME = Pending("workspace_rename")
-CONFIRM = Pending("workspace_confirm")  # Remove member, Revoke link, Leave workspace
+CONFIRM = Pending("workspace_confirm")  # Remove member, Revoke link, Leave workspace, Make / Remove admin
 
 SELF_HOSTED_NOTE = workspaces.SELF_HOSTED_REFUSAL  # for the page (components never import services)
 
 # What the confirmation dialog is about.
 REMOVE_MEMBER, REVOKE_LINK, LEAVE = "remove_member", "revoke_link", "leave"
+MAKE_ADMIN, REMOVE_ADMIN = "make_admin", "remove_admin"
+ROLE_CHANGES = {MAKE_ADMIN: workspaces.ADMIN, REMOVE_ADMIN: workspaces.MEMBER}
 
 
 def members_line(count: int, maximum: int, hosted: bool = True) -> str:
@@ -62,6 +64,8 @@ class MemberRow:
     role: str = ""
     joined: str = ""
     removable: bool = False
+    role_changeable: bool = False  # the viewer (the owner) may make them an admin or take it back
+    admin: bool = False
 
 
 @dataclass
@@ -133,6 +137,8 @@ class WorkspacesState(AuthState):
                 role=m.role.capitalize(),
                 joined=display_time(m.joined_at),
                 removable=members.can_remove(m),
+                role_changeable=members.can_change_role(m),
+                admin=m.role == workspaces.ADMIN,
             )
             for m in members.members
         ]
@@ -226,6 +232,33 @@ class WorkspacesState(AuthState):
         )
 
     @event
+    def ask_role_change(self, member_user_id: int):
+        """Make admin / Remove admin (hosted, the owner): the member's current role says which."""
+        if self._user_id() is None:
+            return
+        member = next(
+            (m for m in self.members if m.user_id == _whole_number(member_user_id) and m.role_changeable), None
+        )
+        if member is None:
+            return
+        if member.admin:
+            self._ask(
+                REMOVE_ADMIN,
+                member.user_id,
+                f"Remove {member.name} as admin?",
+                f"{member.name} stays a member of {self.workspace_name} but can no longer remove members.",
+                "Remove admin",
+            )
+        else:
+            self._ask(
+                MAKE_ADMIN,
+                member.user_id,
+                f"Make {member.name} an admin?",
+                f"{member.name} will be able to invite and remove members of {self.workspace_name} (never you).",
+                "Make admin",
+            )
+
+    @event
     def ask_revoke_invitation(self, invitation_id: int):
         if self._user_id() is None:
             return
@@ -274,6 +307,9 @@ class WorkspacesState(AuthState):
             outcome, done = self._call(workspaces.remove_member, target), "Member removed"
         elif kind == REVOKE_LINK:
             outcome, done = self._call(workspaces.revoke_invitation, target), "Invitation link revoked"
+        elif kind in ROLE_CHANGES:
+            outcome = self._call(workspaces.set_member_role, target, ROLE_CHANGES[kind])
+            done = "Admin added" if kind == MAKE_ADMIN else "Admin removed"
         else:
             outcome, done = self._call(workspaces.leave_workspace), "You left the workspace"
         if outcome.signed_out:

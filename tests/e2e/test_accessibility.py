@@ -233,9 +233,9 @@ def test_self_hosted_profile_and_join(self_hosted_app, new_context, scheme):
         with db.transaction() as session:  # undecided again, so the admin sees the "Help us improve" prompt
             session.execute(sa.update(ServerSettings).values(usage_enabled=None, usage_decided_version=""))
         # The Users section: a member with credentials and a disabled account beside the administrator.
-        member = accounts.sign_up("Zed Member", f"zed-{scheme}-{demo.user_id}@example.com", PASSWORD)
+        member = accounts.sign_up(f"Zed Member {scheme}", f"zed-{scheme}-{demo.user_id}@example.com", PASSWORD)
         credentials.create_credentials(member, "laptop")
-        former = accounts.sign_up("Yan Former", f"yan-{scheme}-{demo.user_id}@example.com", PASSWORD)
+        former = accounts.sign_up(f"Yan Former {scheme}", f"yan-{scheme}-{demo.user_id}@example.com", PASSWORD)
         administration.disable_user(demo.user_id, former)
     page = new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900}).new_page()
     log_in(page, self_hosted_app, demo.email, PASSWORD)
@@ -257,14 +257,15 @@ def _users_section(page: Page, scheme: str) -> None:
     """Self-hosted administrators' Users section: its table, each confirmation, the reset link and the
     invitation link shown once."""
     expect(page.get_by_role("table", name="Users")).to_be_visible()
-    for opener in ("Disable Zed Member", "Make admin Zed Member", "Enable Yan Former", "Reset password Zed Member"):
+    zed, yan = f"Zed Member {scheme}", f"Yan Former {scheme}"
+    for opener in (f"Disable {zed}", f"Make admin {zed}", f"Enable {yan}", f"Reset password {zed}"):
         page.get_by_role("button", name=opener).click()
         dialog = page.get_by_role("alertdialog")
         expect(dialog).to_be_visible()
         assert_accessible(page, f"Users: {opener} ({scheme})")
         page.keyboard.press("Escape")
         expect(dialog).to_have_count(0)
-    page.get_by_role("button", name="Reset password Zed Member").click()
+    page.get_by_role("button", name=f"Reset password {zed}").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Reset password", exact=True).click()
     expect(page.get_by_role("textbox", name="Reset link")).to_have_value(re.compile(r"/reset/"))
     assert_accessible(page, f"Users: the reset link shown once ({scheme})")

@@ -343,10 +343,12 @@ def self_hosted_seeded(self_hosted_app):
                 for t in SQLModel.metadata.sorted_tables
                 if "id" in t.c
             )
+    # Everyone on a self-hosted server sees everyone's name and email (Members lists the one workspace), so there
+    # only the victim's secrets count as leaks: the name and email checks look for the session token instead.
     return {
         "id": victim_id,
-        "email": email,
-        "name": "Victoria Private",
+        "email": secrets_seen[0],
+        "name": secrets_seen[0],
         "secrets": secrets_seen,
         "strings": strings,
         "form_keys": ["name", "email", "password", "label"],

@@ -194,3 +194,29 @@ def test_users_section_fits_a_phone(closed_app, admin_email, new_context):
     button = page.get_by_role("button", name="Reset password Ada Administrator")
     button.scroll_into_view_if_needed()
     assert inside_viewport(page, button.bounding_box())
+
+
+def test_hosted_owner_makes_a_member_admin_who_may_remove_members_but_not_the_owner(hosted_app, new_context):
+    owner_email, helper_email = unique_email("owner"), unique_email("helper")
+    with hosted_app.services():
+        from profile_app.services import accounts, workspaces
+
+        owner = accounts.sign_up("Olga Owner", owner_email, PASSWORD)
+        for name, email in (("Hank Helper", helper_email), ("Ola Other", unique_email("other"))):
+            member = accounts.sign_up(name, email, PASSWORD)
+            workspaces.join_workspace(member, workspaces.create_invitation(owner).link.rsplit("/", 1)[1])
+    page = new_context().new_page()
+    log_in(page, hosted_app, owner_email)
+    members = page.get_by_role("table", name="Members")
+    helper_row = members.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Hank Helper"))
+    expect(helper_row.get_by_role("cell", name="Member", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Make admin Hank Helper").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Make admin", exact=True).click()
+    expect(helper_row.get_by_role("cell", name="Admin", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Remove admin Hank Helper")).to_be_visible()
+
+    helper = new_context().new_page()
+    log_in(helper, hosted_app, helper_email)  # joining made the owner's workspace the active one
+    expect(helper.get_by_role("button", name="Remove Ola Other")).to_be_visible()
+    expect(helper.get_by_role("button", name="Remove Olga Owner")).to_have_count(0)
+    expect(helper.get_by_role("button", name=re.compile(r"^(Make|Remove) admin "))).to_have_count(0)

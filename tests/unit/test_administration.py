@@ -370,3 +370,43 @@ def test_reset_password_link_is_for_administrators_and_works(self_hosted):
     assert accounts.authenticate("bob@example.com", new_password) == member
     assert ("reset_link_created", "for bob@example.com") in _events(admin)
     assert "reset_link_created" in [kind for kind, _ in _events(member)]
+
+
+# ------------------------------------------------------------------------------------ hosted: workspace admins
+
+
+def test_hosted_owner_makes_and_removes_workspace_admins_who_may_remove_members_but_not_the_owner(database):
+    owner = accounts.sign_up("Olga Owner", "olga@example.com", PASSWORD)
+    link = _token(workspaces.create_invitation(owner).link)
+    helper = accounts.sign_up("Hank Helper", "hank@example.com", PASSWORD)
+    other = accounts.sign_up("Ola Other", "ola@example.com", PASSWORD)
+    workspaces.join_workspace(helper, link)
+    workspaces.join_workspace(other, link)
+    team = accounts.get_account(owner).active_workspace_id
+
+    with pytest.raises(PermissionDenied, match="Only the workspace owner"):
+        workspaces.set_member_role(helper, other, workspaces.ADMIN, team)
+    with pytest.raises(PermissionDenied):
+        workspaces.remove_member(helper, other, team)  # not an admin yet
+    workspaces.set_member_role(owner, helper, workspaces.ADMIN, team)
+    overview = workspaces.list_members(owner, team)
+    assert [(m.name, m.role) for m in overview.members] == [
+        ("Olga Owner", "owner"),
+        ("Hank Helper", "admin"),
+        ("Ola Other", "member"),
+    ]
+    as_helper = workspaces.list_members(helper, team)
+    assert [as_helper.can_remove(m) for m in as_helper.members] == [False, False, True]
+    assert not any(as_helper.can_change_role(m) for m in as_helper.members)
+    with pytest.raises(PermissionDenied, match="owner"):
+        workspaces.remove_member(helper, owner, team)
+    with pytest.raises(PermissionDenied, match="owner"):
+        workspaces.set_member_role(owner, owner, workspaces.MEMBER, team)
+    workspaces.remove_member(helper, other, team)
+    assert "admin_granted" in [kind for kind, _ in _events(helper)]
+    assert ("admin_granted", "hank@example.com in Olga Owner's workspace") in _events(owner)
+
+    workspaces.set_member_role(owner, helper, workspaces.MEMBER, team)
+    with pytest.raises(PermissionDenied):
+        workspaces.remove_member(helper, owner, team)
+    assert "admin_revoked" in [kind for kind, _ in _events(helper)]
