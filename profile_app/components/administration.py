@@ -26,8 +26,7 @@ from profile_app.states.administration import (
 from profile_app.states.framework import connection_lost
 from profile_app.states.workspaces import INVITE, WorkspacesState
 
-USER_COLUMNS = ["Name", "Email", "Role", "Status", "Created", "Last sign-in", "API credentials"]
-TWO_FACTOR_COLUMN = "Two-factor"
+USER_COLUMNS = ["Name", "Email", "Role", "Status", "Created", "Last sign-in", "Two-factor", "API credentials"]
 
 
 def _action(kind: str, row: UserListRow, *, danger: bool = False) -> rx.Component:
@@ -57,27 +56,23 @@ def _actions(row: UserListRow) -> rx.Component:
     )
 
 
-def _cells(row: UserListRow, two_factor: bool) -> list:
-    cells = [
+def _cells(row: UserListRow) -> list:
+    return [
         truncated(row.email, width="16rem"),
         rx.el.span(row.role),
         rx.badge(row.status, color_scheme=rx.cond(row.disabled, "red", "green"), high_contrast=True),
         rx.el.span(row.created),
         rx.cond(row.last_sign_in != "", rx.el.span(row.last_sign_in), rx.el.span("Never")),
+        rx.el.span(row.two_factor),
         rx.el.span(row.credentials.to_string()),
     ]
-    if two_factor:
-        cells.append(rx.el.span(row.two_factor))
-    return cells
 
 
-def _table(two_factor: bool) -> rx.Component:
-    columns = USER_COLUMNS + ([TWO_FACTOR_COLUMN] if two_factor else [])
-
+def _table() -> rx.Component:
     def render(row: UserListRow) -> rx.Component:
-        return table_row(columns, truncated(row.name, width="12rem"), *_cells(row, two_factor), actions=_actions(row))
+        return table_row(USER_COLUMNS, truncated(row.name, width="12rem"), *_cells(row), actions=_actions(row))
 
-    return data_table("Users", columns, UsersState.users, render, stack="wide", wrap_actions=True)
+    return data_table("Users", USER_COLUMNS, UsersState.users, render, stack="wide", wrap_actions=True)
 
 
 def _confirm_dialog() -> rx.Component:
@@ -142,7 +137,7 @@ def users_section(section: Section) -> rx.Component:
             UsersState.users_error != "",
             rx.callout(UsersState.users_error, icon="triangle-alert", color_scheme="red", role="alert", width="100%"),
         ),
-        rx.cond(UsersState.show_two_factor, _table(True), _table(False)),
+        _table(),
         _confirm_dialog(),
         _reset_link_dialog(),
         action=_invite_button(),

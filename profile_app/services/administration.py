@@ -59,7 +59,7 @@ class SelfDisable(DomainError):
 
 @dataclass(frozen=True)
 class UserRow:
-    """One account as the Users list shows it. `two_factor` is None while two-factor sign-in does not exist."""
+    """One account as the Users list shows it."""
 
     id: int
     name: str
@@ -68,7 +68,7 @@ class UserRow:
     disabled: bool
     created_at: datetime
     last_sign_in_at: datetime | None
-    two_factor: bool | None
+    two_factor: bool
     active_credentials: int
 
     @property
@@ -95,20 +95,6 @@ class UsersOverview:
 
 
 # ---------------------------------------------------------------------------------------------------- hooks
-
-
-def two_factor_enabled_column() -> sa.ColumnElement[bool] | None:
-    """HOOK for two-factor sign-in (branch wip-sec-2fa adds `User.totp_secret_ciphertext`): the SQL expression
-    "this user has two-factor sign-in on", or None while the column does not exist (the list then has no
-    two-factor column). The integrator may replace this with a direct reference once both branches are merged."""
-    column = getattr(User, "totp_secret_ciphertext", None)
-    if column is None:
-        return None
-    return sa.and_(column.is_not(None), column != "")
-
-
-def two_factor_exists() -> bool:
-    return two_factor_enabled_column() is not None
 
 
 # ---------------------------------------------------------------------------------------------------- checks
@@ -186,7 +172,6 @@ def list_users(actor_id: int) -> UsersOverview:
         .correlate(User)
         .scalar_subquery()
     )
-    two_factor = two_factor_enabled_column()
     columns = [
         User.id,
         User.name,
@@ -196,9 +181,8 @@ def list_users(actor_id: int) -> UsersOverview:
         User.created_at,
         User.last_sign_in_at,
         credentials.label("active_credentials"),
+        User.totp_enabled_at.is_not(None).label("two_factor"),  # services/two_factor.py: on once confirmed
     ]
-    if two_factor is not None:
-        columns.append(two_factor.label("two_factor"))
     with read() as session:
         _require_administrator(session, actor_id)
         rows = session.exec(select(*columns).order_by(User.is_admin.desc(), sa.func.lower(User.name), User.id)).all()
@@ -213,7 +197,7 @@ def list_users(actor_id: int) -> UsersOverview:
                 disabled=row.disabled_at is not None,
                 created_at=row.created_at,
                 last_sign_in_at=row.last_sign_in_at,
-                two_factor=bool(row.two_factor) if two_factor is not None else None,
+                two_factor=bool(row.two_factor),
                 active_credentials=row.active_credentials or 0,
             )
             for row in rows

@@ -70,7 +70,6 @@ def _services():
 @profile_section
 class UsersState(AuthState):
     users: list[UserListRow] = []
-    show_two_factor: bool = False
     users_error: str = ""
 
     confirm_kind: str = ""  # one of ACTION_NAMES' keys, or "" while no dialog is open
@@ -97,7 +96,6 @@ class UsersState(AuthState):
             self.users = []
             return
         overview = outcome.value
-        self.show_two_factor = administration.two_factor_exists()
         errors = errors or {}
         self.users = [
             UserListRow(
@@ -108,7 +106,7 @@ class UsersState(AuthState):
                 status=row.status,
                 created=display_time(row.created_at),
                 last_sign_in=display_time(row.last_sign_in_at),
-                two_factor="" if row.two_factor is None else ("On" if row.two_factor else "Off"),
+                two_factor="On" if row.two_factor else "Off",
                 credentials=row.active_credentials,
                 admin=row.is_admin,
                 disabled=row.disabled,

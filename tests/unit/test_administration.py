@@ -74,7 +74,19 @@ def test_list_users_shows_every_account_in_one_statement(self_hosted):
     assert created.access_key  # the active one counted, the revoked one not
     assert overview.can_disable(bob) and not overview.can_disable(ada)
     assert overview.last_administrator(ada)
-    assert ada.two_factor is None or isinstance(ada.two_factor, bool)
+    assert ada.two_factor is False and bob.two_factor is False
+
+
+def test_list_users_shows_who_has_two_factor_on(self_hosted):
+    import pyotp
+
+    from profile_app.services import two_factor
+
+    admin, bob = self_hosted
+    key = two_factor.begin_setup(bob)
+    two_factor.confirm_setup(bob, pyotp.TOTP(key.secret).now())
+    shown = {row.email: row.two_factor for row in administration.list_users(admin).users}
+    assert shown == {"ada@example.com": False, "bob@example.com": True}
 
 
 def test_non_admin_and_hosted_are_refused_everything(self_hosted, database):
