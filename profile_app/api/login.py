@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from profile_app.api.registry import Auth, Call, endpoint
 from profile_app.api.session import clear_session_cookie
-from profile_app.config import SESSION_COOKIE_NAME
+from profile_app.config import SESSION_COOKIE_NAME, get_settings
 from profile_app.services import accounts
 
 
@@ -17,13 +17,20 @@ def _session_digest(call: Call) -> str:
 
 @endpoint("login.supported_modes", auth=Auth.OPTIONAL, closed=True)
 def supported_modes(call: Call) -> dict:
-    """Public: email and password sign-in (ClearML's "basic" mode), no guest, no single sign-on; `authenticated`
-    says whether the request carries a valid token or web session."""
+    """Public: email and password sign-in (ClearML's "basic" mode, off with PROFILE_OIDC_ONLY), no guest, and the
+    OpenID Connect provider when single sign-on is configured (its start URL, as clearml-server lists SSO
+    providers); `authenticated` says whether the request carries a valid token or web session."""
+    settings = get_settings()
     authenticated = call.identity is not None or accounts.resolve_session_digest(_session_digest(call)) is not None
+    sso, providers = {}, []
+    if settings.oidc_configured:
+        start = f"{settings.backend_url}/api/oidc/login"
+        sso = {"oidc": start}
+        providers = [{"name": "oidc", "url": start, "display_name": settings.oidc_button_label}]
     return {
-        "basic": {"enabled": True, "guest": {"enabled": False}},
-        "sso": {},
-        "sso_providers": [],
+        "basic": {"enabled": not settings.oidc_only, "guest": {"enabled": False}},
+        "sso": sso,
+        "sso_providers": providers,
         "server_errors": {"missed_es_upgrade": False, "es_connection_error": False},  # no Elasticsearch here
         "authenticated": authenticated,
     }

@@ -4,12 +4,13 @@ login.supported_modes / logout, storage.get_settings / set_settings; and truthfu
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
 from profile_app.api import registry
-from profile_app.config import APP_VERSION
+from profile_app.config import APP_VERSION, get_settings
 from profile_app.services import accounts, cloud_access, credentials, preferences, usage_stats
 from profile_app.services.cloud_access import CloudAccessInput
 from profile_app.services.storage_providers import AZURE, GCS, S3, S3_COMPATIBLE
@@ -189,6 +190,20 @@ def test_supported_modes_says_who_is_signed_in(api, make_user):
     token = accounts.open_session(user.user_id)
     api.cookies.set("profile_session", token)
     assert api.get("/api/login.supported_modes").json()["data"]["authenticated"] is True
+
+
+def test_supported_modes_lists_single_sign_on_when_configured(api, database):
+    assert api.get("/api/login.supported_modes").json()["data"]["sso_providers"] == []
+    database(
+        OIDC_ISSUER="http://127.0.0.1:9/issuer", OIDC_CLIENT_ID="profile", OIDC_CLIENT_SECRET="s3cret",
+        OIDC_BUTTON_LABEL="Sign in with Example", OIDC_ONLY="true",
+    )
+    modes = api.get("/api/login.supported_modes").json()["data"]
+    start = get_settings().backend_url + "/api/oidc/login"
+    assert modes["basic"]["enabled"] is False
+    assert modes["sso"] == {"oidc": start}
+    assert modes["sso_providers"] == [{"name": "oidc", "url": start, "display_name": "Sign in with Example"}]
+    assert "s3cret" not in json.dumps(modes)
 
 
 def test_logout_ends_the_web_session_and_clears_the_cookie(api, make_user):
