@@ -1,8 +1,9 @@
 """Single sign-on end to end (self-hosted) against a real OpenID Connect provider on loopback (oidc-provider-mock,
 nonce required): the first account signs up with a password (administrator); a second browser signs in with
 "Sign in with SSO", lands on its Profile with the name from the ID token and creates API credentials the official
-clearml SDK logs in with; a password account links single sign-on from its Profile page; a disallowed domain, a
-tampered state and a wrong nonce each end on the error page with no account created."""
+clearml SDK logs in with; the administrator disables it (page, SSO and SDK refused) and enables it again (all
+three work); a password account links single sign-on from its Profile page; a disallowed domain, a tampered state and
+a wrong nonce each end on the error page with no account created."""
 
 from __future__ import annotations
 
@@ -130,6 +131,35 @@ def test_sso_sign_up_lands_on_profile_and_its_credentials_log_the_sdk_in(new_con
     again.wait_for_url(re.compile(r".*/profile/?$"))
     expect(again.locator("#profile").get_by_text("Sid Single-Sign-On")).to_be_visible()
     assert accounts_with_email(sso_app, email) == 1
+
+    # The administrator disables the SSO account: its next page load lands on /login, single sign-on is refused
+    # with a clear message, and the SDK login with its credentials fails. Enable: all three work again.
+    admin.reload()
+    confirm_user_action(admin, "Disable", "Sid Single-Sign-On")
+    page.reload()
+    page.wait_for_url(re.compile(r".*/login.*"))
+    refused = new_context().new_page()
+    start_sso(refused, sso_app)
+    authorize_at_provider(refused, sub)
+    refused.wait_for_url(re.compile(r".*/sso-error/?\?reason=disabled$"))
+    expect(refused.get_by_text("This account is disabled.")).to_be_visible()
+    assert "REFUSED" in sdk_login(sso_app, access_key, secret_key, tmp_path)
+
+    confirm_user_action(admin, "Enable", "Sid Single-Sign-On")
+    start_sso(page, sso_app)
+    authorize_at_provider(page, sub)
+    page.wait_for_url(re.compile(r".*/profile/?$"))
+    page.reload()
+    expect(page.locator("#profile").get_by_text("Sid Single-Sign-On")).to_be_visible()
+    assert "LOGGED-IN" in sdk_login(sso_app, access_key, secret_key, tmp_path)
+
+
+def confirm_user_action(admin: Page, action: str, name: str) -> None:
+    """A row action of the Users section, confirmed in its dialog by the button of the same name."""
+    admin.get_by_role("button", name=f"{action} {name}").click()
+    dialog = admin.get_by_role("alertdialog")
+    dialog.get_by_role("button", name=action, exact=True).click()
+    expect(dialog).to_have_count(0)
 
 
 def test_a_password_account_links_single_sign_on_from_its_profile(new_context, sso_app, provider):
