@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from profile_app.components.copy import copy_control
-from profile_app.components.dialogs import confirm_dialog, form_dialog
+from profile_app.components.dialogs import confirm_dialog, shown_once_dialog
 from profile_app.components.forms import action_button
 from profile_app.components.sections import Section, section_card
 from profile_app.components.tables import data_table, row_action, table_row, truncated
@@ -88,26 +87,12 @@ def _confirm_dialog() -> rx.Component:
 
 
 def _reset_link_dialog() -> rx.Component:
-    return form_dialog(
+    return shown_once_dialog(
         "Password reset link",
-        rx.vstack(
-            rx.el.label("Reset link", html_for="reset-link", class_name="field-label"),
-            rx.input(
-                id="reset-link",
-                value=new_reset_link.value,
-                read_only=True,
-                width="100%",
-                font_family="var(--code-font-family, monospace)",
-            ),
-            copy_control(new_reset_link.value, name="reset_link", label="Copy link", field_id="reset-link"),
-            rx.hstack(
-                rx.dialog.close(rx.button("Done", variant="soft", color_scheme="gray")),
-                justify="end",
-                width="100%",
-            ),
-            spacing="3",
-            width="100%",
-        ),
+        "Reset link",
+        "reset-link",
+        new_reset_link.value,
+        "reset_link",
         description=rx.el.span(
             "Give this link to ",
             rx.text.strong(UsersState.reset_for),
@@ -116,7 +101,6 @@ def _reset_link_dialog() -> rx.Component:
         ),
         open=UsersState.reset_dialog_open,
         on_open_change=UsersState.close_reset_dialog,
-        max_width="36em",
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from profile_app.components.copy import copy_control
 from profile_app.components.focus import RESTORE_FOCUS
 from profile_app.components.forms import action_button, submit_button
 from profile_app.states.busy import Pending
@@ -57,4 +58,30 @@ def confirm_dialog(
         ),
         open=open,
         on_open_change=on_open_change,
+    )
+
+
+def shown_once_dialog(title, label, field_id, value, copy_name, *, description, open, on_open_change):
+    """A secret link shown once (an invitation, a password reset): read-only, selectable, with its Copy control and
+    "Done"; the caller's description says what it grants and that it will not be shown again."""
+    return form_dialog(
+        title,
+        rx.vstack(
+            rx.el.label(label, html_for=field_id, class_name="field-label"),
+            rx.input(
+                id=field_id, value=value, read_only=True, width="100%", font_family="var(--code-font-family, monospace)"
+            ),
+            copy_control(value, name=copy_name, label="Copy link", field_id=field_id),
+            rx.hstack(
+                rx.dialog.close(rx.button("Done", variant="soft", color_scheme="gray")),
+                justify="end",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        description=description,
+        open=open,
+        on_open_change=on_open_change,
+        max_width="36em",
     )

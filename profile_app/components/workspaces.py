@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from profile_app.components.copy import copy_control
-from profile_app.components.dialogs import confirm_dialog, form_dialog, form_dialog_actions
+from profile_app.components.dialogs import confirm_dialog, form_dialog, form_dialog_actions, shown_once_dialog
 from profile_app.components.forms import action_button, field_error, invalid_props
 from profile_app.components.sections import Section, section_card
 from profile_app.components.tables import data_table, row_action, table_row, truncated
@@ -268,28 +267,12 @@ def workspaces_section(section: Section) -> rx.Component:
 
 def invite_dialog() -> rx.Component:
     """Shows a new invitation link once, from Members > "Invite user" or the header's "Invite a User"."""
-    return form_dialog(
+    return shown_once_dialog(
         "New invitation link",
-        rx.vstack(
-            rx.el.label("Invitation link", html_for="invitation-link", class_name="field-label"),
-            rx.input(
-                id="invitation-link",
-                value=new_invitation_link.value,
-                read_only=True,
-                width="100%",
-                font_family="var(--code-font-family, monospace)",
-            ),
-            copy_control(
-                new_invitation_link.value, name="invitation_link", label="Copy link", field_id="invitation-link"
-            ),
-            rx.hstack(
-                rx.dialog.close(rx.button("Done", variant="soft", color_scheme="gray")),
-                justify="end",
-                width="100%",
-            ),
-            spacing="3",
-            width="100%",
-        ),
+        "Invitation link",
+        "invitation-link",
+        new_invitation_link.value,
+        "invitation_link",
         description=rx.el.span(
             "Anyone with this link can join ",
             rx.text.strong(AuthState.workspace_name),
@@ -298,7 +281,6 @@ def invite_dialog() -> rx.Component:
         ),
         open=WorkspacesState.invite_dialog_open,
         on_open_change=WorkspacesState.close_invite_dialog,
-        max_width="36em",
     )
 
 
