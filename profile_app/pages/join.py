@@ -90,7 +90,6 @@ def join_page() -> rx.Component:
                 ),
             ),
             ("removed", _join_problem("Invitation no longer valid for you")),
-            ("self_hosted", _join_problem("Invitations do not apply here")),
             _loading(),
         ),
         rx.cond(

@@ -380,7 +380,7 @@ def _whole_number(value) -> int:
 class JoinState(AuthState):
     """/join/<token>. The token is read from the URL on each event and never kept in a var."""
 
-    # loading | ok | unknown | expired | revoked | already_member | full | removed | self_hosted
+    # loading | ok | unknown | expired | revoked | already_member | full | removed
     join_status: str = "loading"
     join_message: str = ""
     join_workspace_name: str = ""
