@@ -17,6 +17,9 @@ from sqlmodel import SQLModel
 from tests.e2e.conftest import PASSWORD
 from tests.support.raw_socket import NAMESPACE, RawClient  # noqa: F401  (NAMESPACE: used by test_hardening)
 
+# Every handler of every state, several rounds each, over a real socket: minutes on a loaded 2-core machine.
+pytestmark = pytest.mark.timeout(900)
+
 # Anyone may try to log in as anyone from their own address: the throttle's counters are meant to count those
 # attempts, and sessions are the attacker's own (a victim's session is checked by the leak check instead).
 PUBLICLY_AFFECTED_TABLES = {"auth_session", "throttle_failure", "rate_limit_window"}
@@ -301,6 +304,8 @@ def _attack(app, victim, session_token: str | None, attacker_id: int | None, att
     assert victim_session_alive, "a crafted event ended the victim's session"
     leaked = "\n".join(client.received)
     for private in [victim["email"], victim["name"], *victim["secrets"]]:
+        if private in victim["strings"]:
+            continue  # sent as input (two of the recovery codes): an echo of the attacker's own argument, not a leak
         assert private not in leaked, f"private data came back over the socket: {private[:12]}…"
     return client.received, len(handlers)
 
