@@ -235,6 +235,11 @@ def test_already_member_is_offered_to_switch_and_owner_renames(new_context, host
 
 
 def test_self_hosted_shows_no_hosted_only_controls(page, self_hosted_app):
+    """As a member who is not an administrator (administrators may invite: test_users_admin.py)."""
+    with self_hosted_app.services():
+        from profile_app.services import accounts
+
+        accounts.sign_up("Ada Administrator", unique_email("ada"), PASSWORD)  # the first account: if none was yet
     sign_up(page, self_hosted_app, "Sam Selfhost")
     expect(page.locator("#self-hosted-workspaces-note")).to_contain_text("do not apply to a self-hosted server")
     expect(page.get_by_role("table", name="Members")).to_contain_text("Sam Selfhost")
