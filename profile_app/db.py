@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from profile_app.config import get_settings
@@ -104,15 +104,26 @@ def reset_engine() -> None:
     get_engine.cache_clear()
 
 
+def _write_engine() -> Engine:
+    engine = get_engine()
+    return engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One write transaction. On SQLite it begins IMMEDIATE, so writers queue on the busy timeout rather
     than deadlock; on PostgreSQL it is an ordinary transaction and callers lock rows they must serialise on."""
-    engine = get_engine()
-    if engine.dialect.name == "sqlite":
-        engine = engine.execution_options(sqlite_begin="IMMEDIATE")
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with Session(_write_engine(), expire_on_commit=False) as session, session.begin():
         yield session
+
+
+@contextmanager
+def statement_transaction() -> Iterator[Connection]:
+    """One write transaction on a bare Core connection, for a hot path that is a single prebuilt statement (a
+    preference toggle): the ORM session's own bookkeeping costs about twice the statement there. Same locking as
+    `transaction()` (BEGIN IMMEDIATE on SQLite)."""
+    with _write_engine().begin() as connection:
+        yield connection
 
 
 _shared_read: ContextVar[Session | None] = ContextVar("profile_shared_read", default=None)
