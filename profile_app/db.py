@@ -126,6 +126,15 @@ def statement_transaction() -> Iterator[Connection]:
         yield connection
 
 
+@contextmanager
+def statement_read() -> Iterator[Connection]:
+    """A read on a bare Core connection, for a hot path that is a single prebuilt statement (the credential check
+    every API call makes): nothing is committed (closing the connection rolls back), and no ORM session is set up
+    and torn down around it. Not shared with `one_read()`: such a statement needs no other read's snapshot."""
+    with get_engine().connect() as connection:
+        yield connection
+
+
 _shared_read: ContextVar[Session | None] = ContextVar("profile_shared_read", default=None)
 
 

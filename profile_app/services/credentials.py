@@ -14,6 +14,7 @@ the credential; every authenticated call re-checks that the credential is still 
 
 from __future__ import annotations
 
+import json
 import secrets
 import string
 import zlib
@@ -22,10 +23,11 @@ from datetime import datetime, timedelta
 
 import jwt
 import sqlalchemy as sa
+from jwt.algorithms import HMACAlgorithm
 from sqlmodel import Session, select
 
 from profile_app.config import APP_VERSION, get_settings
-from profile_app.db import read, transaction
+from profile_app.db import read, statement_read, statement_transaction, transaction
 from profile_app.models import ApiCredential, Membership, User, Workspace, utcnow
 from profile_app.services import security, security_log
 from profile_app.services.errors import (
@@ -394,6 +396,29 @@ def revoke_credentials(user_id: int, access_key: str) -> None:
 # --- logins and tokens ----------------------------------------------------------------------------------------------
 
 
+class _AcceptedKeyHMAC(HMACAlgorithm):
+    """PyJWT's HS256 that remembers the last key it accepted. PyJWT checks on every token that an HMAC key is not
+    a PEM, SSH, DER or JWK key (loading it with `cryptography` to find out): half the cost of signing, for a key
+    that is the same on every call. A different key (settings reloaded) is checked again."""
+
+    def __init__(self) -> None:
+        super().__init__(HMACAlgorithm.SHA256)
+        self._accepted: tuple[str | bytes, bytes] | None = None
+
+    def prepare_key(self, key: str | bytes) -> bytes:
+        accepted = self._accepted
+        if accepted is not None and accepted[0] == key:
+            return accepted[1]
+        prepared = super().prepare_key(key)
+        self._accepted = (key, prepared)
+        return prepared
+
+
+# Signs the tokens auth.login issues; they are verified with jwt.decode (`_decode`), as any client would.
+_TOKEN_SIGNER = jwt.PyJWS(algorithms=[])
+_TOKEN_SIGNER.register_algorithm(JWT_ALGORITHM, _AcceptedKeyHMAC())
+
+
 def _issue_token(identity: TokenIdentity, expiration_sec: int | None, now: datetime) -> str:
     settings = get_settings()
     lifetime = timedelta(days=settings.token_lifetime_days)
@@ -415,7 +440,9 @@ def _issue_token(identity: TokenIdentity, expiration_sec: int | None, now: datet
         "server_version": APP_VERSION,
         "feature_set": "basic",
     }
-    return jwt.encode(claims, settings.secret_key, algorithm=JWT_ALGORITHM)
+    # What jwt.encode sends to PyJWS (compact JSON), so the token is byte for byte the one jwt.encode makes.
+    payload = json.dumps(claims, separators=(",", ":")).encode()
+    return _TOKEN_SIGNER.encode(payload, settings.secret_key, algorithm=JWT_ALGORITHM)
 
 
 # "Last used" is shown to the minute; writing it on every auth.login made each login a database write (a lock on
@@ -433,31 +460,59 @@ class _Checked:
     last_used_from: str
 
 
-def _active_credential(session: Session, condition, now: datetime) -> _Checked | None:
+_CREDENTIALS = ApiCredential.__table__
+_MEMBERSHIPS = Membership.__table__
+_USERS = User.__table__
+
+
+def _active_credential_statement(condition) -> sa.Select:
     """The credential matching `condition` if it is active, its user enabled and still a member of its workspace: one
-    statement (every API call pays for it, and it is read every time, so a revocation counts at once)."""
+    statement (every API call pays for it, and it is read every time, so a revocation counts at once). Built once at
+    import with bind parameters (`now` and the condition's), so each call only binds values and SQLAlchemy's compiled
+    cache serves it: building and cache-keying the statement anew cost more than running it."""
+    credential = _CREDENTIALS.c
     member = sa.exists().where(
-        Membership.user_id == ApiCredential.user_id, Membership.workspace_id == ApiCredential.workspace_id
+        _MEMBERSHIPS.c.user_id == credential.user_id, _MEMBERSHIPS.c.workspace_id == credential.workspace_id
     )
     # A disabled account (services/administration.py) keeps its credentials but can use none of them.
-    enabled = sa.exists().where(User.id == ApiCredential.user_id, User.disabled_at.is_(None))
-    found = session.execute(
-        sa.select(
-            ApiCredential.id,
-            ApiCredential.user_id,
-            ApiCredential.workspace_id,
-            ApiCredential.expires_at,
-            ApiCredential.secret_hash,
-            ApiCredential.last_used_at,
-            ApiCredential.last_used_from,
-        ).where(
-            condition,
-            ApiCredential.revoked_at.is_(None),
-            sa.or_(ApiCredential.expires_at.is_(None), ApiCredential.expires_at > now),
-            member,
-            enabled,
-        )
-    ).first()
+    enabled = sa.exists().where(_USERS.c.id == credential.user_id, _USERS.c.disabled_at.is_(None))
+    return sa.select(
+        credential.id,
+        credential.user_id,
+        credential.workspace_id,
+        credential.expires_at,
+        credential.secret_hash,
+        credential.last_used_at,
+        credential.last_used_from,
+    ).where(
+        condition,
+        credential.revoked_at.is_(None),
+        sa.or_(credential.expires_at.is_(None), credential.expires_at > sa.bindparam("now")),
+        member,
+        enabled,
+    )
+
+
+_CREDENTIAL_BY_ACCESS_KEY = _active_credential_statement(_CREDENTIALS.c.access_key == sa.bindparam("access_key"))
+_CREDENTIAL_BY_TOKEN = _active_credential_statement(
+    sa.and_(
+        _CREDENTIALS.c.id == sa.bindparam("credential_id"),
+        _CREDENTIALS.c.user_id == sa.bindparam("user_id"),
+        _CREDENTIALS.c.workspace_id == sa.bindparam("workspace_id"),
+    )
+)
+_RECORD_USE = (
+    sa.update(_CREDENTIALS)
+    .where(_CREDENTIALS.c.id == sa.bindparam("credential_id"))
+    .values(last_used_at=sa.bindparam("used_at"), last_used_from=sa.bindparam("used_from"))
+)
+
+
+def _active_credential(statement: sa.Select, now: datetime, **values) -> _Checked | None:
+    """Run one of the prebuilt credential checks on a bare connection (no ORM session: nothing is loaded as an
+    object, and the session's setup and teardown were a sizeable share of every API call)."""
+    with statement_read() as connection:
+        found = connection.execute(statement, {"now": now, **values}).first()
     if found is None:
         return None
     return _Checked(
@@ -473,22 +528,20 @@ def _record_use(checked: _Checked, client_from: str, now: datetime) -> None:
     fresh = checked.last_used_at is not None and now - checked.last_used_at < LAST_USED_GRANULARITY
     if fresh and checked.last_used_from == client_from:
         return
-    with transaction() as session:
-        session.exec(
-            sa.update(ApiCredential)
-            .where(ApiCredential.id == checked.identity.credential_id)
-            .values(last_used_at=now, last_used_from=client_from)
+    with statement_transaction() as connection:
+        connection.execute(
+            _RECORD_USE, {"credential_id": checked.identity.credential_id, "used_at": now, "used_from": client_from}
         )
 
 
-def _checked_keys(session: Session, access_key: str, secret_key: str, now: datetime) -> _Checked:
+def _checked_keys(access_key: str, secret_key: str, now: datetime) -> _Checked:
     """The active credential these keys name, if the secret matches."""
     access_key = (access_key or "").strip()
     secret_key = (secret_key or "").strip()
     if not access_key or not secret_well_formed(secret_key):
         raise InvalidCredentials()
     digest = security.token_digest(secret_key)
-    checked = _active_credential(session, ApiCredential.access_key == access_key, now)
+    checked = _active_credential(_CREDENTIAL_BY_ACCESS_KEY, now, access_key=access_key)
     if checked is None or not security.digests_match(checked.secret_hash, digest):
         raise InvalidCredentials()
     return checked
@@ -497,8 +550,7 @@ def _checked_keys(session: Session, access_key: str, secret_key: str, now: datet
 def login(access_key: str, secret_key: str, client_from: str = "", expiration_sec: int | None = None) -> str:
     """Exchange an access key and secret for a signed token; records when and from where they were used."""
     now = utcnow()
-    with read() as session:
-        checked = _checked_keys(session, access_key, secret_key, now)
+    checked = _checked_keys(access_key, secret_key, now)
     _record_use(checked, client_from, now)
     return _issue_token(checked.identity, expiration_sec, now)
 
@@ -506,8 +558,7 @@ def login(access_key: str, secret_key: str, client_from: str = "", expiration_se
 def authenticate_keys(access_key: str, secret_key: str, client_from: str = "") -> TokenIdentity:
     """Who an access key and secret speak for (HTTP Basic on any API call, as ClearML allows); records the use."""
     now = utcnow()
-    with read() as session:
-        checked = _checked_keys(session, access_key, secret_key, now)
+    checked = _checked_keys(access_key, secret_key, now)
     _record_use(checked, client_from, now)
     return checked.identity
 
@@ -531,7 +582,7 @@ def _decode(token: str) -> dict:
         raise InvalidCredentials("Invalid or expired token.") from exc
 
 
-def _token_credential(session: Session, token: str, now: datetime) -> _Checked:
+def _token_credential(token: str, now: datetime) -> _Checked:
     claims = _decode(token)
     try:
         user_id, workspace_id, credential_id = int(claims["user"]), int(claims["company"]), int(claims["cred"])
@@ -540,13 +591,7 @@ def _token_credential(session: Session, token: str, now: datetime) -> _Checked:
     if not all(0 < number < 2**63 for number in (user_id, workspace_id, credential_id)):
         raise InvalidCredentials("Invalid or expired token.")
     checked = _active_credential(
-        session,
-        sa.and_(
-            ApiCredential.id == credential_id,
-            ApiCredential.user_id == user_id,
-            ApiCredential.workspace_id == workspace_id,
-        ),
-        now,
+        _CREDENTIAL_BY_TOKEN, now, credential_id=credential_id, user_id=user_id, workspace_id=workspace_id
     )
     if checked is None:
         raise InvalidCredentials()
@@ -555,15 +600,13 @@ def _token_credential(session: Session, token: str, now: datetime) -> _Checked:
 
 def authenticate_token(token: str) -> TokenIdentity:
     """Who a bearer token speaks for, re-checked against the database on every call (revocation is immediate)."""
-    with read() as session:
-        return _token_credential(session, token or "", utcnow()).identity
+    return _token_credential(token or "", utcnow()).identity
 
 
 def refresh_token(token: str, client_from: str = "", expiration_sec: int | None = None) -> str:
     """auth.login with a bearer token (the SDK does this when given CLEARML_AUTH_TOKEN): a fresh token."""
     now = utcnow()
-    with read() as session:
-        checked = _token_credential(session, token or "", now)
+    checked = _token_credential(token or "", now)
     _record_use(checked, client_from, now)
     return _issue_token(checked.identity, expiration_sec, now)
 

@@ -366,3 +366,79 @@ def test_last_used_is_written_once_a_minute_or_when_the_address_changes(database
     credentials.revoke_credentials(user_id, new.access_key)
     with pytest.raises(InvalidCredentials):  # revocation still counts at once
         credentials.login(new.access_key, new.secret_key, "10.0.0.2")
+
+
+# --- the prebuilt credential check, on both databases ---------------------------------------------------------------
+
+
+def _refusals_through_the_prebuilt_check() -> None:
+    """Every cause the one statement refuses (revoked, expired, account disabled, no longer a member), through
+    every door (keys, bearer token, token refresh), and the credential next to it still working: the statement is
+    built once at import with bind parameters, so a parameter bound wrongly would let one cause through."""
+    user_id = _user()
+    other = _user("Bob Jones", "bob@example.com")
+    causes = {
+        cause: credentials.create_credentials(owner, label=cause, expiry_days=30)
+        for cause, owner in (("revoked", user_id), ("expired", user_id), ("disabled", other), ("kept", user_id))
+    }
+    tokens = {cause: credentials.login(new.access_key, new.secret_key, "10.0.0.1") for cause, new in causes.items()}
+    credentials.revoke_credentials(user_id, causes["revoked"].access_key)
+    _set(causes["expired"].access_key, expires_at=utcnow() - timedelta(seconds=1))
+    with transaction() as session:
+        session.exec(sa.update(User).where(User.id == other).values(disabled_at=utcnow()))
+    for cause in ("revoked", "expired", "disabled"):
+        new, token = causes[cause], tokens[cause]
+        with pytest.raises(InvalidCredentials):
+            credentials.login(new.access_key, new.secret_key)
+        with pytest.raises(InvalidCredentials):
+            credentials.authenticate_keys(new.access_key, new.secret_key)
+        with pytest.raises(InvalidCredentials):
+            credentials.authenticate_token(token)
+        with pytest.raises(InvalidCredentials):
+            credentials.refresh_token(token)
+    kept = causes["kept"]
+    with pytest.raises(InvalidCredentials):  # another credential's secret does not open this one
+        credentials.authenticate_keys(kept.access_key, causes["revoked"].secret_key)
+    claims = jwt.decode(tokens["kept"], options={"verify_signature": False})
+    with pytest.raises(InvalidCredentials):  # a token naming another workspace for this credential
+        credentials.authenticate_token(
+            jwt.encode({**claims, "company": claims["company"] + 1}, get_settings().secret_key, algorithm="HS256")
+        )
+    assert credentials.authenticate_keys(kept.access_key, kept.secret_key, "10.0.0.2").user_id == user_id
+    assert _row(kept.access_key).last_used_from == "10.0.0.2"  # the prebuilt "Last used" update wrote
+    assert credentials.authenticate_token(tokens["kept"]).credential_id == _row(kept.access_key).id
+    with transaction() as session:
+        session.exec(sa.delete(Membership).where(Membership.user_id == user_id))
+    with pytest.raises(InvalidCredentials):
+        credentials.login(kept.access_key, kept.secret_key)
+    with pytest.raises(InvalidCredentials):
+        credentials.authenticate_token(tokens["kept"])
+
+
+def test_the_prebuilt_check_refuses_every_cause(database):
+    _refusals_through_the_prebuilt_check()
+
+
+@pytest.mark.postgres
+def test_the_prebuilt_check_refuses_every_cause_on_postgresql(postgres_database):
+    _refusals_through_the_prebuilt_check()
+
+
+def test_tokens_are_what_jwt_encode_makes_and_verify_with_jwt_decode(database):
+    """auth.login signs with its own PyJWS (the key's checks done once); the SDK decodes with stock PyJWT."""
+    new = credentials.create_credentials(_user())
+    token = credentials.login(new.access_key, new.secret_key)
+    claims = jwt.decode(token, get_settings().secret_key, algorithms=["HS256"], issuer="profile")
+    assert token == jwt.encode(claims, get_settings().secret_key, algorithm="HS256")
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+
+
+def test_a_new_secret_key_signs_at_once_and_an_asymmetric_key_is_still_refused(database):
+    new = credentials.create_credentials(_user())
+    credentials.login(new.access_key, new.secret_key)  # the signer has accepted the first key
+    database(SECRET_KEY="another-secret-key-" + "y" * 32)
+    token = credentials.login(new.access_key, new.secret_key)
+    assert jwt.decode(token, "another-secret-key-" + "y" * 32, algorithms=["HS256"], issuer="profile")
+    pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"
+    with pytest.raises(jwt.InvalidKeyError):
+        credentials._TOKEN_SIGNER.encode(b"{}", pem, algorithm="HS256")
