@@ -1,6 +1,10 @@
 """Dialogs: the frame of every form dialog, the confirmation of destructive actions, and their Cancel / submit
 row. Every dialog gives the keyboard focus back to the control that opened it when it closes (Esc, Cancel, Done,
-or after a submit); if that control is gone (the row was removed), to its section's heading."""
+or after a submit); if that control is gone (the row was removed), to its section's heading.
+
+A dialog's content is in the page only while it is open (`_while_open`): the always-present root keeps Radix's
+open/close wiring, and the page's initial tree carries none of the forms. Closing unmounts the content, whose focus
+scope then calls `on_close_auto_focus` (RESTORE_FOCUS) as it goes; each opening mounts fresh inputs."""
 
 from __future__ import annotations
 
@@ -12,14 +16,22 @@ from profile_app.components.forms import action_button, submit_button
 from profile_app.states.busy import Pending
 
 
+def _while_open(open, content: rx.Component) -> rx.Component:
+    """The one place dialog content is made conditional on its dialog's open var."""
+    return rx.cond(open, content)
+
+
 def form_dialog(title, *children, open, on_open_change, description=None, max_width="32em") -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(title),
-            rx.dialog.description(description, margin_bottom="1em") if description is not None else rx.fragment(),
-            *children,
-            max_width=max_width,
-            on_close_auto_focus=RESTORE_FOCUS,
+        _while_open(
+            open,
+            rx.dialog.content(
+                rx.dialog.title(title),
+                rx.dialog.description(description, margin_bottom="1em") if description is not None else rx.fragment(),
+                *children,
+                max_width=max_width,
+                on_close_auto_focus=RESTORE_FOCUS,
+            ),
         ),
         open=open,
         on_open_change=on_open_change,
@@ -43,18 +55,21 @@ def confirm_dialog(
     """A destructive action's confirmation. It stays open, busy, until the server has answered, then closes."""
     description = description if isinstance(description, tuple) else (description,)
     return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(*description, class_name="wrap-anywhere"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                action_button(confirm_label, pending, on_confirm, color_scheme="red", high_contrast=True),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
+        _while_open(
+            open,
+            rx.alert_dialog.content(
+                rx.alert_dialog.title(title),
+                rx.alert_dialog.description(*description, class_name="wrap-anywhere"),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                    action_button(confirm_label, pending, on_confirm, color_scheme="red", high_contrast=True),
+                    justify="end",
+                    spacing="3",
+                    margin_top="1em",
+                ),
+                max_width="32em",
+                on_close_auto_focus=RESTORE_FOCUS,
             ),
-            max_width="32em",
-            on_close_auto_focus=RESTORE_FOCUS,
         ),
         open=open,
         on_open_change=on_open_change,
