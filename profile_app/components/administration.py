@@ -9,7 +9,7 @@ import reflex as rx
 from profile_app.components.dialogs import confirm_dialog, shown_once_dialog
 from profile_app.components.forms import action_button
 from profile_app.components.sections import Section, section_card
-from profile_app.components.tables import data_table, row_action, table_row, truncated
+from profile_app.components.tables import data_table, more_rows, row_action, table_row, truncated
 from profile_app.states.administration import (
     ACTION_NAMES,
     DISABLE,
@@ -18,6 +18,7 @@ from profile_app.states.administration import (
     REMOVE_ADMIN,
     RESET_PASSWORD,
     USER_ACTION,
+    USERS_SHOWN_ID,
     UserListRow,
     UsersState,
     new_reset_link,
@@ -71,7 +72,10 @@ def _table() -> rx.Component:
     def render(row: UserListRow) -> rx.Component:
         return table_row(USER_COLUMNS, truncated(row.name, width="12rem"), *_cells(row), actions=_actions(row))
 
-    return data_table("Users", USER_COLUMNS, UsersState.users, render, stack="wide", wrap_actions=True)
+    return rx.fragment(
+        data_table("Users", USER_COLUMNS, UsersState.users, render, stack="wide", wrap_actions=True),
+        more_rows(UsersState.users_window, UsersState.show_users, summary_id=USERS_SHOWN_ID),
+    )
 
 
 def _confirm_dialog() -> rx.Component:

@@ -11,7 +11,7 @@ from profile_app.components.dialogs import confirm_dialog, form_dialog, form_dia
 from profile_app.components.forms import field_error, invalid_props, native_select, submit_button
 from profile_app.components.sections import Section, section_card
 from profile_app.components.styles import VISUALLY_HIDDEN
-from profile_app.components.tables import cell_text, data_table, row_action, table_row, truncated
+from profile_app.components.tables import cell_text, data_table, more_rows, row_action, table_row, truncated
 from profile_app.states.cloud_access import (
     AZURE,
     GCS,
@@ -19,6 +19,7 @@ from profile_app.states.cloud_access import (
     PROVIDER_CHOICES,
     PROVIDER_FIELDS,
     REMOVE,
+    ROWS_SHOWN_ID,
     S3,
     S3_COMPATIBLE,
     SAVE,
@@ -308,7 +309,10 @@ def cloud_access_section(section: Section) -> rx.Component:
         rx.el.p(CloudAccessState.status, role="status", style=VISUALLY_HIDDEN),
         rx.cond(
             CloudAccessState.rows.length() > 0,
-            data_table("Cloud access", COLUMNS, CloudAccessState.rows, _row, stack="wide", wrap_actions=True),
+            rx.fragment(
+                data_table("Cloud access", COLUMNS, CloudAccessState.rows, _row, stack="wide", wrap_actions=True),
+                more_rows(CloudAccessState.rows_window, CloudAccessState.show_rows, summary_id=ROWS_SHOWN_ID),
+            ),
             rx.text("No access keys yet.", size="2", color_scheme="gray"),
         ),
         _storage_link(),

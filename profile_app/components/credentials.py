@@ -10,10 +10,11 @@ from profile_app.components.dialogs import confirm_dialog, form_dialog, form_dia
 from profile_app.components.forms import field_error, invalid_props, native_select
 from profile_app.components.sections import Section, section_card
 from profile_app.components.styles import SNIPPET
-from profile_app.components.tables import cell_text, data_table, row_action, table_row, truncated
+from profile_app.components.tables import cell_text, data_table, more_rows, row_action, table_row, truncated
 from profile_app.states.base import AuthState
 from profile_app.states.credentials import (
     CREATE,
+    CREDENTIALS_SHOWN_ID,
     EDIT,
     LABEL_MAX,
     REVOKE,
@@ -61,7 +62,12 @@ def _credential_row(row: CredentialRow) -> rx.Component:
 def _table() -> rx.Component:
     return rx.cond(
         CredentialsState.credentials.length() > 0,
-        data_table("App credentials", COLUMNS, CredentialsState.credentials, _credential_row, stack="wide"),
+        rx.fragment(
+            data_table("App credentials", COLUMNS, CredentialsState.credentials, _credential_row, stack="wide"),
+            more_rows(
+                CredentialsState.credentials_window, CredentialsState.show_credentials, summary_id=CREDENTIALS_SHOWN_ID
+            ),
+        ),
         rx.text("You have no app credentials in this workspace yet.", size="2", color_scheme="gray"),
     )
 

@@ -1,7 +1,8 @@
 """Section tables: one shape for every table of the page. A plain HTML table with explicit ARIA roles (so the
 semantics survive the narrow layout), that turns into stacked cards when its section is narrow and otherwise
 scrolls inside its card with the row actions pinned to the right; long text truncates with the full text on hover
-and in the accessible name; an empty value reads "—"."""
+and in the accessible name; an empty value reads "—". A long table shows one page of rows and, under it, how many
+of how many with "Show N more" / "Show all N" (`more_rows`); the state sends the browser only the rows shown."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import reflex as rx
 
 from profile_app.components.styles import ACTIONS_CELL, STACK_BELOW, TABLE, TABLE_WRAP, TRUNCATE, VISUALLY_HIDDEN
 from profile_app.states.display import EMPTY
+from profile_app.states.framework import connection_lost
+from profile_app.states.shown_rows import ROWS_PER_PAGE
 
 
 def data_table(
@@ -78,4 +81,48 @@ def row_action(label: str, aria_label, on_click=None, *, danger: bool = False, *
         aria_label=aria_label,
         **handlers,
         **props,
+    )
+
+
+def more_rows(window, on_show, *, summary_id: str) -> rx.Component:
+    """Under a long table: "Showing 20 of 1,000 members" and the buttons that show more. `window` is the state's
+    `RowWindow` var; `on_show(count)` the event that shows `count` rows. Each button sends the count it means, so
+    a double click shows one page, not two; the button is not disabled while the answer comes, so the focus stays
+    on it, and the state moves the focus to the summary once the buttons are gone. The summary is announced politely."""
+    return rx.cond(
+        window.summary != "",
+        rx.flex(
+            rx.text(window.summary, id=summary_id, size="2", tab_index=-1, role="status"),
+            rx.flex(
+                rx.cond(
+                    window.more_label != "",
+                    rx.button(
+                        window.more_label,
+                        size="2",
+                        variant="soft",
+                        color_scheme="gray",
+                        disabled=connection_lost,
+                        on_click=on_show(window.shown + ROWS_PER_PAGE),
+                    ),
+                ),
+                rx.cond(
+                    window.all_label != "",
+                    rx.button(
+                        window.all_label,
+                        size="2",
+                        variant="soft",
+                        color_scheme="gray",
+                        disabled=connection_lost,
+                        on_click=on_show(window.total),
+                    ),
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
+            justify="between",
+            align="center",
+            wrap="wrap",
+            spacing="2",
+            width="100%",
+        ),
     )

@@ -8,12 +8,13 @@ import reflex as rx
 from profile_app.components.dialogs import confirm_dialog, form_dialog, form_dialog_actions, shown_once_dialog
 from profile_app.components.forms import action_button, field_error, invalid_props
 from profile_app.components.sections import Section, section_card
-from profile_app.components.tables import data_table, row_action, table_row, truncated
+from profile_app.components.tables import data_table, more_rows, row_action, table_row, truncated
 from profile_app.states.base import AuthState
 from profile_app.states.framework import connection_lost
 from profile_app.states.workspaces import (
     CONFIRM,
     INVITE,
+    MEMBERS_SHOWN_ID,
     RENAME,
     SELF_HOSTED_NOTE,
     SWITCH,
@@ -214,6 +215,7 @@ def _members_part() -> rx.Component:
             ),
         ),
         data_table("Members", MEMBER_COLUMNS, WorkspacesState.members, _member_row, stack="medium"),
+        more_rows(WorkspacesState.members_window, WorkspacesState.show_members, summary_id=MEMBERS_SHOWN_ID),
         spacing="3",
         width="100%",
     )

@@ -17,8 +17,12 @@ from profile_app.states.base import AuthState, profile_section
 from profile_app.states.busy import Pending, settles
 from profile_app.states.display import display_time
 from profile_app.states.framework import client_state, event
+from profile_app.states.shown_rows import RowNoun, RowWindow, asked_rows, row_window
 
 new_reset_link = client_state("new_reset_link", "")
+
+USERS_NOUN = RowNoun("user", "users")
+USERS_SHOWN_ID = "users-shown"
 
 USER_ACTION = Pending("user_action")  # the confirm button of every Users dialog
 
@@ -69,7 +73,9 @@ def _services():
 
 @profile_section
 class UsersState(AuthState):
-    users: list[UserListRow] = []
+    users: list[UserListRow] = []  # the rows the table shows: the first users_window.shown of _all_users
+    users_window: RowWindow = RowWindow()
+    _all_users: list[UserListRow] = []
     users_error: str = ""
 
     confirm_kind: str = ""  # one of ACTION_NAMES' keys, or "" while no dialog is open
@@ -88,16 +94,16 @@ class UsersState(AuthState):
     def _reload(self, errors: dict[int, str] | None = None) -> None:
         self.hosted = get_settings().hosted
         if self.hosted or not self.is_admin:
-            self.users = []
+            self._show_users([], 0)
             return
         outcome = self._call(administration.list_users)
         self.users_error = outcome.message
         if not outcome.ok:
-            self.users = []
+            self._show_users([], 0)
             return
         overview = outcome.value
         errors = errors or {}
-        self.users = [
+        rows = [
             UserListRow(
                 id=row.id,
                 name=row.name,
@@ -115,20 +121,38 @@ class UsersState(AuthState):
             )
             for row in overview.users
         ]
+        self._show_users(rows, self.users_window.shown)
+
+    def _show_users(self, rows: list[UserListRow] | None, shown: int) -> None:
+        """Show the first `shown` of `rows` (None: of the list already read)."""
+        if rows is not None:
+            self._all_users = rows
+        self.users_window = row_window(len(self._all_users), shown, USERS_NOUN)
+        self.users = self._all_users[: self.users_window.shown]
 
     @event
     def load(self):
         """On opening /profile (inside the page's one read): one statement, for administrators only."""
         self.confirm_kind = ""
         self.reset_dialog_open = False
+        self.users_window = RowWindow()  # a visit starts at the first page
         self._reload()
+
+    @event
+    def show_users(self, count: int):
+        """More rows of the list the section already read ("Show N more users", "Show all N users")."""
+        if self._user_id() is None:
+            return
+        self._show_users(None, asked_rows(self.users_window, count))
+        if not self.users_window.more_label:
+            self._focus(USERS_SHOWN_ID)
 
     @event
     def ask(self, kind: str, user_id: int):
         """Open the confirmation of one row action (nothing changes until its confirm button)."""
         if self._user_id() is None or kind not in ACTION_NAMES:
             return
-        row = next((user for user in self.users if user.id == _whole_number(user_id)), None)
+        row = next((user for user in self._all_users if user.id == _whole_number(user_id)), None)
         if row is None:
             return
         name = ACTION_NAMES[kind]
@@ -161,7 +185,7 @@ class UsersState(AuthState):
             self._reload({user_id: outcome.message})
             return None
         if kind == RESET_PASSWORD:
-            row = next((user for user in self.users if user.id == user_id), None)
+            row = next((user for user in self._all_users if user.id == user_id), None)
             self.reset_for = row.name if row else ""
             self.reset_dialog_open = True
             self._reload()

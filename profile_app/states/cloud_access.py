@@ -17,6 +17,7 @@ from profile_app.states.base import AuthState, attempt_async, profile_section
 from profile_app.states.busy import Pending, settles
 from profile_app.states.display import display_time
 from profile_app.states.framework import client_state, event
+from profile_app.states.shown_rows import RowNoun, RowWindow, asked_rows, row_window
 
 INPUT_FIELDS = ("bucket", "key", "secret", "token", "region", "host")
 # The inputs the form shows for each provider, in form order (the service's field names; the labels differ:
@@ -32,6 +33,9 @@ PROVIDER_CHOICES = [(code, cloud_access.PROVIDER_LABELS[code]) for code in PROVI
 
 # The provider picked in the open form, so its inputs follow the choice at once, without a round trip.
 form_provider_choice = client_state("cloud_form_provider", S3)
+
+ROWS_NOUN = RowNoun("bucket", "buckets")
+ROWS_SHOWN_ID = "cloud-shown"
 
 SAVE = Pending("cloud_save")
 REMOVE = Pending("cloud_remove")
@@ -73,7 +77,9 @@ def _row(view: cloud_access.CloudAccessRow) -> CloudRow:
 
 @profile_section
 class CloudAccessState(AuthState):
-    rows: list[CloudRow] = []
+    rows: list[CloudRow] = []  # the rows the table shows: the first rows_window.shown of _all_rows
+    rows_window: RowWindow = RowWindow()
+    _all_rows: list[CloudRow] = []
     section_error: str = ""
     status: str = ""  # polite live region: the last Test access result
     notice: str = ""  # a warning about the row just saved (plain http, an address the server will not call)
@@ -104,8 +110,13 @@ class CloudAccessState(AuthState):
     def _reload(self) -> None:
         outcome = self._call(cloud_access.list_cloud_access)
         if outcome.ok:
-            self.rows = [_row(view) for view in outcome.value]
+            self._all_rows = [_row(view) for view in outcome.value]
+            self._show_rows(self.rows_window.shown)
         self.section_error = outcome.message
+
+    def _show_rows(self, shown: int) -> None:
+        self.rows_window = row_window(len(self._all_rows), shown, ROWS_NOUN)
+        self.rows = self._all_rows[: self.rows_window.shown]
 
     @event
     def load(self):
@@ -113,7 +124,17 @@ class CloudAccessState(AuthState):
         self.form_open = self.remove_dialog_open = False
         self.errors = {}
         self.status = self.notice = self.link_error = ""
+        self.rows_window = RowWindow()  # a visit starts at the first page
         self._reload()
+
+    @event
+    def show_rows(self, count: int):
+        """More rows of the list the section already read ("Show N more buckets", "Show all N buckets")."""
+        if self._user_id() is None:
+            return
+        self._show_rows(asked_rows(self.rows_window, count))
+        if not self.rows_window.more_label:
+            self._focus(ROWS_SHOWN_ID)
 
     def _open_form(self, editing_id: int, provider: str, bucket="", key="", region="", host="", hint="", token=False):
         self.editing_id = editing_id
@@ -191,7 +212,7 @@ class CloudAccessState(AuthState):
 
     @event
     def ask_remove(self, row_id: int):
-        row = next((r for r in self.rows if r.id == row_id), None)
+        row = next((r for r in self._all_rows if r.id == row_id), None)
         if self._user_id() is None or row is None:
             return
         self.remove_id, self.remove_bucket, self.remove_dialog_open = row.id, row.bucket, True
@@ -222,7 +243,7 @@ class CloudAccessState(AuthState):
         at a time per user across tabs and workers. Shows "Testing…" meanwhile; the result is announced politely."""
         async with self:
             user_id = self._user_id()
-            row = next((r for r in self.rows if r.id == row_id), None)
+            row = next((r for r in self._all_rows if r.id == row_id), None)
             if user_id is None or row is None or self.testing_id:
                 return
             self.testing_id = row.id

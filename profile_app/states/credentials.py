@@ -21,6 +21,7 @@ from profile_app.states.base import AuthState, profile_section
 from profile_app.states.busy import Pending, settles
 from profile_app.states.display import display_time
 from profile_app.states.framework import client_state, event
+from profile_app.states.shown_rows import RowNoun, RowWindow, asked_rows, row_window
 
 # The one place the newly created pair lives in the browser, and only while the dialog shows it.
 new_access_key = client_state("new_credentials_access_key", "")
@@ -35,6 +36,8 @@ REVOKE = Pending("credentials_revoke")
 
 LABEL_MAX = credentials.LABEL_MAX  # the label field's limit, for the page (components never import services)
 NEVER = "never"
+CREDENTIALS_NOUN = RowNoun("credential", "credentials")
+CREDENTIALS_SHOWN_ID = "credentials-shown"
 CREATE_FIELDS = ("label", "expiry")  # form order: the first invalid one gets the focus
 ALREADY_CREATED = (
     "These credentials were already created, and their secret key was shown once. If you did not copy it, revoke "
@@ -78,7 +81,9 @@ def _row(summary: CredentialSummary) -> CredentialRow:
 
 @profile_section
 class CredentialsState(AuthState):
-    credentials: list[CredentialRow] = []
+    credentials: list[CredentialRow] = []  # the rows the table shows: the first credentials_window.shown
+    credentials_window: RowWindow = RowWindow()
+    _all_credentials: list[CredentialRow] = []
     credentials_limit: int = 0
     expiry_options: list[ExpiryOption] = []
     default_expiry: str = NEVER
@@ -101,7 +106,7 @@ class CredentialsState(AuthState):
 
     @rx.var
     def at_limit(self) -> bool:
-        return self.credentials_limit > 0 and len(self.credentials) >= self.credentials_limit
+        return self.credentials_limit > 0 and self.credentials_window.total >= self.credentials_limit
 
     @rx.var
     def limit_reason(self) -> str:
@@ -109,15 +114,16 @@ class CredentialsState(AuthState):
         if not self.at_limit:
             return ""
         return (
-            f"You have {len(self.credentials)} of {self.credentials_limit} credentials in this workspace, the most "
-            "allowed. Revoke some you no longer use to create new ones."
+            f"You have {self.credentials_window.total} of {self.credentials_limit} credentials in this workspace, the "
+            "most allowed. Revoke some you no longer use to create new ones."
         )
 
     def _reload(self) -> None:
         self.hosted = get_settings().hosted
         self.credentials_limit = get_settings().credentials_limit
         outcome = self._call(credentials.list_credentials)
-        self.credentials = [_row(summary) for summary in outcome.value] if outcome.ok else []
+        self._all_credentials = [_row(summary) for summary in outcome.value] if outcome.ok else []
+        self._show_credentials(self.credentials_window.shown)
         self.section_error = outcome.message
         choices = credentials.expiry_choices()
         self.expiry_options = [
@@ -133,7 +139,21 @@ class CredentialsState(AuthState):
         self.create_dialog_open = self.created = self.edit_dialog_open = self.revoke_dialog_open = False
         self.created_expires = ""
         self.create_errors = {}
+        self.credentials_window = RowWindow()  # a visit (or a workspace switch) starts at the first page
         self._reload()
+
+    def _show_credentials(self, shown: int) -> None:
+        self.credentials_window = row_window(len(self._all_credentials), shown, CREDENTIALS_NOUN)
+        self.credentials = self._all_credentials[: self.credentials_window.shown]
+
+    @event
+    def show_credentials(self, count: int):
+        """More rows of the list the section already read ("Show N more credentials", "Show all N credentials")."""
+        if self._user_id() is None:
+            return
+        self._show_credentials(asked_rows(self.credentials_window, count))
+        if not self.credentials_window.more_label:
+            self._focus(CREDENTIALS_SHOWN_ID)
 
     # --- create ------------------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from profile_app.states.base import AuthState, login_redirect, profile_section
 from profile_app.states.busy import Pending, settles
 from profile_app.states.display import display_time
 from profile_app.states.framework import client_state, event
+from profile_app.states.shown_rows import RowNoun, RowWindow, asked_rows, row_window
 
 # The one place a new invitation link lives in the browser: React state, not Reflex state.
 new_invitation_link = client_state("new_invitation_link", "")
@@ -35,6 +36,9 @@ SELF_HOSTED_NOTE = workspaces.SELF_HOSTED_REFUSAL  # for the page (components ne
 REMOVE_MEMBER, REVOKE_LINK, LEAVE = "remove_member", "revoke_link", "leave"
 MAKE_ADMIN, REMOVE_ADMIN = "make_admin", "remove_admin"
 ROLE_CHANGES = {MAKE_ADMIN: workspaces.ADMIN, REMOVE_ADMIN: workspaces.MEMBER}
+
+MEMBERS_NOUN = RowNoun("member", "members")
+MEMBERS_SHOWN_ID = "members-shown"  # the Members table's "Showing 20 of 1,000 members" line
 
 
 def members_line(count: int, maximum: int, hosted: bool = True) -> str:
@@ -80,7 +84,9 @@ class InvitationRow:
 @profile_section
 class WorkspacesState(AuthState):
     workspaces: list[WorkspaceRow] = []
-    members: list[MemberRow] = []
+    members: list[MemberRow] = []  # the rows the table shows: the first members_window.shown of _all_members
+    members_window: RowWindow = RowWindow()
+    _all_members: list[MemberRow] = []
     invitations: list[InvitationRow] = []
     member_count: int = 0
     max_members: int = 0
@@ -129,7 +135,7 @@ class WorkspacesState(AuthState):
             )
             for w in listed
         ]
-        self.members = [
+        self._all_members = [
             MemberRow(
                 user_id=m.user_id,
                 name=m.name,
@@ -142,6 +148,7 @@ class WorkspacesState(AuthState):
             )
             for m in members.members
         ]
+        self._show_members(self.members_window.shown)
         self.member_count = members.member_count
         self.max_members = members.max_members
         self.full = self.hosted and members.full
@@ -164,7 +171,21 @@ class WorkspacesState(AuthState):
         self.invite_dialog_open = self.rename_dialog_open = False
         self.confirm_kind = ""
         self._invite_request_key = new_request_key()
+        self.members_window = RowWindow()  # a visit (or a switch to another workspace) starts at the first page
         self._reload()
+
+    def _show_members(self, shown: int) -> None:
+        self.members_window = row_window(len(self._all_members), shown, MEMBERS_NOUN)
+        self.members = self._all_members[: self.members_window.shown]
+
+    @event
+    def show_members(self, count: int):
+        """More rows of the list the section already read ("Show N more members", "Show all N members")."""
+        if self._user_id() is None:
+            return
+        self._show_members(asked_rows(self.members_window, count))
+        if not self.members_window.more_label:
+            self._focus(MEMBERS_SHOWN_ID)
 
     @event
     @settles(SWITCH)
@@ -219,7 +240,9 @@ class WorkspacesState(AuthState):
     def ask_remove_member(self, member_user_id: int):
         if self._user_id() is None:
             return
-        member = next((m for m in self.members if m.user_id == _whole_number(member_user_id) and m.removable), None)
+        member = next(
+            (m for m in self._all_members if m.user_id == _whole_number(member_user_id) and m.removable), None
+        )
         if member is None:
             return
         self._ask(
@@ -237,7 +260,7 @@ class WorkspacesState(AuthState):
         if self._user_id() is None:
             return
         member = next(
-            (m for m in self.members if m.user_id == _whole_number(member_user_id) and m.role_changeable), None
+            (m for m in self._all_members if m.user_id == _whole_number(member_user_id) and m.role_changeable), None
         )
         if member is None:
             return

@@ -110,3 +110,14 @@ def log_in(page: Page, app: AppServer, email: str, password: str = PASSWORD) -> 
 def open_profile_menu(page: Page) -> None:
     page.get_by_role("button", name="Profile").click()
     expect(page.get_by_role("menu")).to_be_visible()
+
+
+def show_every_row(page: Page, noun: str) -> None:
+    """A long table shows one page of rows: reveal the rest (if any) of the table whose rows are `noun` ("users",
+    "members"), as a person would, with its "Show all N …" button (or "Show N more …" when one page is left). On a
+    session's shared server the self-hosted tables grow with every test."""
+    button = page.get_by_role("button", name=re.compile(rf"^Show (all [\d,]+|[\d,]+ more) {noun[:-1]}s?$"))
+    summary = page.get_by_role("status").filter(has_text=re.compile(rf"^Showing .* {noun[:-1]}s?$"))
+    if button.count():
+        button.last.click()
+        expect(summary).to_have_text(re.compile(r"^Showing all "))

@@ -11,9 +11,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PASSWORD, log_in, sign_up
+from profile_app.states.shown_rows import ROWS_PER_PAGE
+from tests.e2e.conftest import PASSWORD, log_in, show_every_row, sign_up, unique_email
 from tests.support.axe import assert_accessible
-from tests.support.demo import seed_demo
+from tests.support.demo import add_members, seed_demo
 
 pytestmark = pytest.mark.e2e
 
@@ -122,6 +123,33 @@ def test_profile_with_data_every_dialog_and_the_menu(hosted_app, new_context, sc
     page.get_by_role("button", name="Leave workspace").click()
     expect(page.get_by_role("alertdialog")).to_be_visible()
     assert_accessible(page, f"Leave workspace ({scheme})")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_long_table_and_its_show_more_controls(hosted_app, new_context, scheme):
+    """Members of a workspace with more than two pages of rows: "Showing 20 of 46 members" with "Show 20 more" and
+    "Show all", then the last page left, then every row shown (the focus on the summary)."""
+    page_size, left = ROWS_PER_PAGE, 6
+    total = 2 * page_size + left
+    email = unique_email("long")
+    with hosted_app.services():
+        from profile_app.services import accounts, workspaces
+
+        owner = accounts.sign_up("Lena Longtable", email, PASSWORD)
+        add_members(next(w.id for w in workspaces.list_workspaces(owner) if w.personal), total - 1)
+    page = new_context(color_scheme=scheme).new_page()
+    log_in(page, hosted_app, email)
+    _scheme(page, scheme)
+    expect(page.get_by_role("button", name=f"Show all {total} members")).to_be_visible()
+    assert_accessible(page, f"a long Members table ({scheme})")
+    page.get_by_role("button", name=f"Show {page_size} more members").click()
+    last = page.get_by_role("button", name=f"Show {left} more members")
+    expect(last).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Show all "))).to_have_count(0)
+    assert_accessible(page, f"a long Members table, its last page left ({scheme})")
+    last.click()
+    expect(page.locator("#members-shown")).to_be_focused()
+    assert_accessible(page, f"a long Members table, every row shown ({scheme})")
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
@@ -257,6 +285,7 @@ def _users_section(page: Page, scheme: str) -> None:
     """Self-hosted administrators' Users section: its table, each confirmation, the reset link and the
     invitation link shown once."""
     expect(page.get_by_role("table", name="Users")).to_be_visible()
+    show_every_row(page, "users")
     zed, yan = f"Zed Member {scheme}", f"Yan Former {scheme}"
     for opener in (f"Disable {zed}", f"Make admin {zed}", f"Enable {yan}", f"Reset password {zed}"):
         page.get_by_role("button", name=opener).click()

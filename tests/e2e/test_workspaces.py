@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PASSWORD, open_profile_menu, sign_up, unique_email
+from tests.e2e.conftest import PASSWORD, open_profile_menu, show_every_row, sign_up, unique_email
 
 pytestmark = pytest.mark.e2e
 
@@ -242,6 +242,8 @@ def test_self_hosted_shows_no_hosted_only_controls(page, self_hosted_app):
         accounts.sign_up("Ada Administrator", unique_email("ada"), PASSWORD)  # the first account: if none was yet
     sign_up(page, self_hosted_app, "Sam Selfhost")
     expect(page.locator("#self-hosted-workspaces-note")).to_contain_text("do not apply to a self-hosted server")
+    expect(page.get_by_role("table", name="Members")).to_be_visible()
+    show_every_row(page, "members")  # every account of the server is a member: the newest is on the last page
     expect(page.get_by_role("table", name="Members")).to_contain_text("Sam Selfhost")
     for name in ("Invite user", "Leave workspace"):
         expect(page.get_by_role("button", name=name)).to_have_count(0)

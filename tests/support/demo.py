@@ -128,3 +128,27 @@ def seed_demo(*, name: str = "Ada Lovelace", long_text: bool = False) -> Demo:
     _credentials(user_id, long_text=long_text)
     _cloud_rows(user_id, long_text=long_text)
     return Demo(email=email, name=name, user_id=user_id, teammate_email=teammate_email)
+
+
+def add_members(workspace_id: int, count: int, *, prefix: str = "Member") -> None:
+    """`count` accounts joined to a workspace in one bulk insert (the page's long Members table, not how they got
+    there): named "{prefix} 0001"… so they sort in joining order, with a password hash that is never verified."""
+    from profile_app.db import transaction
+    from profile_app.models import Membership, User, Workspace, utcnow
+
+    fake_hash = "$argon2id$v=19$m=65536,t=3,p=4$" + "A" * 22 + "$" + "B" * 43
+    tag = uuid.uuid4().hex[:6]
+    started = utcnow()
+    with transaction() as session:
+        workspace = session.get(Workspace, workspace_id)
+        workspace.max_members = max(workspace.max_members, count + 10)
+        users = [
+            User(email=f"m{number}-{tag}@example.com", name=f"{prefix} {number:04d}", password_hash=fake_hash)
+            for number in range(1, count + 1)
+        ]
+        session.add_all(users)
+        session.flush()
+        session.add_all(
+            Membership(workspace_id=workspace_id, user_id=user.id, joined_at=started + timedelta(seconds=number))
+            for number, user in enumerate(users, start=1)
+        )
