@@ -18,8 +18,11 @@ from enum import Enum
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from profile_app.api import errors
 from profile_app.api.envelope import envelope
@@ -258,32 +261,55 @@ async def dispatch(request: Request, version: str | None, name: str) -> Response
     return response
 
 
-def _route_for(name: str) -> Callable:
-    async def route(request: Request) -> Response:
-        return await dispatch(request, None, name)
+async def _versioned(request: Request) -> Response:
+    return await dispatch(request, request.path_params["version"], request.path_params["name"])
 
+
+async def _unversioned(request: Request) -> Response:
+    return await dispatch(request, None, request.path_params["name"])
+
+
+async def _anything_else(request: Request) -> Response:
+    return await dispatch(request, None, "/" + request.path_params["rest"])
+
+
+def _plain_route(path: str, endpoint: Callable[[Request], Any]) -> Route:
+    route = Route(path, endpoint, methods=METHODS, include_in_schema=False)
+    route.methods = set(METHODS)  # Starlette adds HEAD beside GET; these paths answer exactly METHODS
     return route
 
 
 def mount(api: FastAPI) -> None:
-    """Add every endpoint (one documented route each), then the catch-alls that answer everything else under
-    the API prefix with an envelope. Call it after every other router is included: routes match in order."""
-    for name, spec in sorted(ENDPOINTS.items()):
-        summary = (spec.handler.__doc__ or "").strip().split("\n")[0] or None
-        route = _route_for(name)
-        api.add_api_route(f"{API_PREFIX}/{name}", route, methods=["POST"], summary=summary, name=name)
-        others = [method for method in METHODS if method != "POST"]  # one method per documented operation
-        api.add_api_route(f"{API_PREFIX}/{name}", route, methods=others, include_in_schema=False)
+    """Three Starlette routes answer every path under the API prefix (`v<version>/<name>`, `<name>`, anything
+    else) and hand it to `dispatch`, which looks the endpoint up in ENDPOINTS. They are plain routes, not FastAPI
+    path operations: the dispatcher reads the request itself, and FastAPI's per-request work (dependency solving,
+    exit stacks) was a fifth of an auth.login; the linear scan of two routes per endpoint went with it. The OpenAPI
+    document still lists every endpoint, as one POST operation each. Call it after every other router is included:
+    routes match in order."""
+    api.router.routes.extend(
+        [
+            _plain_route(f"{API_PREFIX}/v{{version}}/{{name}}", _versioned),
+            _plain_route(f"{API_PREFIX}/{{name}}", _unversioned),
+            _plain_route(f"{API_PREFIX}/{{rest:path}}", _anything_else),
+        ]
+    )
+    documented = [  # never routed: the operations the document shows, one per endpoint
+        APIRoute(
+            f"{API_PREFIX}/{name}",
+            _unversioned,
+            methods=["POST"],
+            summary=(spec.handler.__doc__ or "").strip().split("\n")[0] or None,
+            name=name,
+        )
+        for name, spec in sorted(ENDPOINTS.items())
+    ]
+    framework_openapi = api.openapi
 
-    async def versioned(request: Request, version: str, name: str) -> Response:
-        return await dispatch(request, version, name)
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document of the app's own routes, plus the endpoints' operations (built once)."""
+        schema = framework_openapi()
+        if documented and documented[0].path not in schema["paths"]:
+            schema["paths"].update(get_openapi(title=api.title, version=api.version, routes=documented)["paths"])
+        return schema
 
-    async def unversioned(request: Request, name: str) -> Response:
-        return await dispatch(request, None, name)
-
-    async def anything_else(request: Request, rest: str) -> Response:
-        return await dispatch(request, None, "/" + rest)
-
-    api.add_api_route(f"{API_PREFIX}/v{{version}}/{{name}}", versioned, methods=METHODS, include_in_schema=False)
-    api.add_api_route(f"{API_PREFIX}/{{name}}", unversioned, methods=METHODS, include_in_schema=False)
-    api.add_api_route(f"{API_PREFIX}/{{rest:path}}", anything_else, methods=METHODS, include_in_schema=False)
+    api.openapi = openapi

@@ -5,6 +5,7 @@ login.supported_modes / logout, storage.get_settings / set_settings; and truthfu
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
@@ -69,6 +70,27 @@ def test_server_info_is_truthful(api):
 def test_every_endpoint_is_in_the_openapi_document(api):
     paths = api.get("/api/openapi.json").json()["paths"]
     assert {f"/api/{name}" for name in registry.ENDPOINTS} <= set(paths)
+    assert {"/api/health"} <= set(paths)  # FastAPI's own routes stay documented beside them
+    for name, spec in registry.ENDPOINTS.items():  # one POST operation each, its summary the handler's first line
+        assert list(paths[f"/api/{name}"]) == ["post"]
+        assert paths[f"/api/{name}"]["post"].get("summary") == spec.handler.__doc__.strip().split("\n")[0]
+
+
+def test_every_endpoint_answers_every_method_at_both_paths(api):
+    """The dispatcher's three plain routes serve every endpoint (the OpenAPI operations route nothing)."""
+    for name in registry.ENDPOINTS:
+        for path in (f"/api/{name}", f"/api/v{registry.max_version()}/{name}"):
+            for method in registry.METHODS:
+                response = api.request(method, path)
+                assert response.json()["meta"]["endpoint"]["name"] == name, (method, path)
+                assert response.headers["x-frame-options"] == "DENY"  # the guard's headers on every answer
+    assert api.get("/api/health").json()["status"] == "ok"  # routers included first still come first
+
+
+def test_every_answer_has_its_own_request_and_transaction_ids(api):
+    metas = [api.get("/api/debug.ping").json()["meta"] for _ in range(20)]
+    ids = [meta[key] for meta in metas for key in ("id", "trx")]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", value) for value in ids) and len(set(ids)) == len(ids)
 
 
 # ---------------------------------------------------------------------------------------------------- users
