@@ -4,6 +4,7 @@ against a real server process so the bytes really travel."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -132,3 +133,38 @@ def test_body_just_under_the_cap_is_accepted(api, make_user):
     body = f'{{"access_key": "{user.creds.access_key}", "label": "{label}"}}{padding}'
     response = api.post("/api/auth.edit_credentials", headers=user.bearer, content=body.encode())
     assert result(response) == (200, 0)
+
+
+def _payload_of(http_version: str, headers: dict[str, str], body: bytes, query: bytes = b"") -> dict:
+    """read_payload on a bare ASGI request whose body arrives in one message; records whether it was awaited."""
+    from starlette.requests import Request
+
+    from profile_app.api.request_body import read_payload
+
+    received = []
+
+    async def receive():
+        received.append(True)
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    scope = {
+        "type": "http",
+        "http_version": http_version,
+        "method": "POST",
+        "path": "/api/debug.ping",
+        "query_string": query,
+        "headers": [(name.encode(), value.encode()) for name, value in headers.items()],
+    }
+    payload = asyncio.run(read_payload(Request(scope, receive)))
+    return {"payload": payload, "read": bool(received)}
+
+
+def test_a_body_is_read_whenever_one_can_be_there():
+    """Only an HTTP/1.x request announcing no body skips the wait for it: a length, chunked encoding or HTTP/2
+    (whose bodies need no length) are all read."""
+    body = b'{"a": 1}'
+    assert _payload_of("1.1", {}, b"", b"x=2") == {"payload": {"x": 2}, "read": False}
+    assert _payload_of("1.1", {"content-length": "0"}, b"") == {"payload": {}, "read": False}
+    assert _payload_of("1.1", {"content-length": str(len(body))}, body) == {"payload": {"a": 1}, "read": True}
+    assert _payload_of("1.1", {"transfer-encoding": "chunked"}, body) == {"payload": {"a": 1}, "read": True}
+    assert _payload_of("2", {}, body, b"x=2") == {"payload": {"x": 2, "a": 1}, "read": True}
