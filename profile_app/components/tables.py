@@ -94,28 +94,8 @@ def more_rows(window, on_show, *, summary_id: str) -> rx.Component:
         rx.flex(
             rx.text(window.summary, id=summary_id, size="2", tab_index=-1, role="status"),
             rx.flex(
-                rx.cond(
-                    window.more_label != "",
-                    rx.button(
-                        window.more_label,
-                        size="2",
-                        variant="soft",
-                        color_scheme="gray",
-                        disabled=connection_lost,
-                        on_click=on_show(window.shown + ROWS_PER_PAGE),
-                    ),
-                ),
-                rx.cond(
-                    window.all_label != "",
-                    rx.button(
-                        window.all_label,
-                        size="2",
-                        variant="soft",
-                        color_scheme="gray",
-                        disabled=connection_lost,
-                        on_click=on_show(window.total),
-                    ),
-                ),
+                _show_button(window.more_label, on_show(window.shown + ROWS_PER_PAGE)),
+                _show_button(window.all_label, on_show(window.total)),
                 spacing="2",
                 wrap="wrap",
             ),
@@ -125,4 +105,12 @@ def more_rows(window, on_show, *, summary_id: str) -> rx.Component:
             spacing="2",
             width="100%",
         ),
+    )
+
+
+def _show_button(label, on_click) -> rx.Component:
+    """One of `more_rows`' buttons; absent while its label is empty."""
+    return rx.cond(
+        label != "",
+        rx.button(label, size="2", variant="soft", color_scheme="gray", disabled=connection_lost, on_click=on_click),
     )
