@@ -99,7 +99,7 @@ def _reset_link_dialog() -> rx.Component:
         "reset_link",
         description=rx.el.span(
             "Give this link to ",
-            rx.text.strong(UsersState.reset_for),
+            rx.text.strong(UsersState.link_user_name),
             ": it lets them choose a new password, once, within an hour. Copy it now: it is shown only once.",
             class_name="wrap-anywhere",
         ),

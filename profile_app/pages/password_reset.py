@@ -128,7 +128,7 @@ def _reset_form() -> rx.Component:
 def _reset_problem(title: str) -> rx.Component:
     return rx.vstack(
         rx.heading(title, size="6", as_="h1"),
-        rx.text(ResetPasswordState.reset_message, id="reset-message", role="alert"),
+        rx.text(ResetPasswordState.link_message, id="reset-message", role="alert"),
         rx.text(rx.link("Request a new reset link", href="/forgot", underline="always"), size="2"),
         _back_to_login(),
         spacing="3",

@@ -85,7 +85,7 @@ class UsersState(AuthState):
     _confirm_user: int = 0
 
     reset_dialog_open: bool = False
-    reset_for: str = ""
+    link_user_name: str = ""  # whose reset link the dialog shows (a name the table shows too), not the link
 
     @rx.var
     def confirm_open(self) -> bool:
@@ -186,7 +186,7 @@ class UsersState(AuthState):
             return None
         if kind == RESET_PASSWORD:
             row = next((user for user in self._all_users if user.id == user_id), None)
-            self.reset_for = row.name if row else ""
+            self.link_user_name = row.name if row else ""
             self.reset_dialog_open = True
             self._reload()
             return new_reset_link.push(outcome.value)
@@ -201,7 +201,7 @@ class UsersState(AuthState):
         self.reset_dialog_open = bool(value)
         if value:
             return None
-        self.reset_for = ""
+        self.link_user_name = ""
         return new_reset_link.push("")
 
 

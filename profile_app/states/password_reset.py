@@ -61,7 +61,7 @@ class ForgotPasswordState(AuthState):
 class ResetPasswordState(AuthState):
     # loading | valid | used | expired | unknown | done
     reset_status: str = "loading"
-    reset_message: str = ""
+    link_message: str = ""  # one of LINK_MESSAGES' fixed sentences ("This reset link has expired."), never the token
     new_password_error: str = ""
     confirm_password_error: str = ""
     reset_error: str = ""
@@ -74,7 +74,7 @@ class ResetPasswordState(AuthState):
 
     def _show(self, state: password_reset.LinkState) -> None:
         self.reset_status = state.value
-        self.reset_message = password_reset.LINK_MESSAGES.get(state, "")
+        self.link_message = password_reset.LINK_MESSAGES.get(state, "")
 
     def _clear_errors(self) -> None:
         self.new_password_error = self.confirm_password_error = self.reset_error = ""
